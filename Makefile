@@ -1,0 +1,122 @@
+# Bulkhead: one entry point for build, test, demo and benchmarks.
+#
+#   make            build the userspace tools (and the kernel module, once it exists)
+#   make deps       install every Debian package building and testing need
+#   make demo       show the main job
+#   make check      run every test
+#   make fuzz       libFuzzer over the validator for FUZZ_SECONDS (default 300)
+#   make bench      validator throughput against memcpy, measured in one run
+#
+# KVER selects the kernel headers: default the running kernel's if they are
+# installed, else the newest /lib/modules/*/build.
+
+BUILD     ?= build
+CC        ?= cc
+FUZZ_CC   ?= clang
+FUZZ_SECONDS ?= 300
+
+KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
+	else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n1 | cut -d/ -f4; fi)
+KDIR ?= /lib/modules/$(KVER)/build
+
+PKGS      := json-c inih libcrypto
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	     -Wformat=2 -Wno-format-nonliteral
+CPPFLAGS  += -D_GNU_SOURCE -Ilib -Icommon
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=gnu11 $(WARN) $(PKG_CFLAGS)
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	     -fno-sanitize-recover=all
+
+LIB_SRCS    := $(wildcard lib/*.c)
+COMMON_SRCS := $(wildcard common/*.c)
+CTL_SRCS    := $(wildcard ctl/*.c)
+UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+HDRS        := $(wildcard lib/*.h common/*.h ctl/*.h tests/unit/*.h)
+
+UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+ASAN_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
+
+.PHONY: all deps demo check check-unit check-asan check-cli check-fuzz fuzz \
+	bench clean install
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/bulkheadctl
+
+deps:
+	@sh scripts/deps.sh
+
+# ---- userspace --------------------------------------------------------
+
+$(BUILD)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/asan/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(BUILD)/libbulkhead.a: $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(COMMON_SRCS))
+	$(AR) rcs $@ $^
+
+$(BUILD)/asan/libbulkhead.a: $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRCS) $(COMMON_SRCS))
+	$(AR) rcs $@ $^
+
+$(BUILD)/bulkheadctl: $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS)) $(BUILD)/libbulkhead.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/asan/bulkheadctl: $(patsubst %.c,$(BUILD)/asan/%.o,$(CTL_SRCS)) $(BUILD)/asan/libbulkhead.a
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+# ---- tests ------------------------------------------------------------
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(patsubst %.c,$(BUILD)/%.o,$(UNIT_HELPERS)) $(BUILD)/libbulkhead.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+$(BUILD)/asan/tests/%: $(BUILD)/asan/tests/unit/%.o $(patsubst %.c,$(BUILD)/asan/%.o,$(UNIT_HELPERS)) $(BUILD)/asan/libbulkhead.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+$(BUILD)/fuzz/fuzz_validate: tests/fuzz/fuzz_validate.c tests/unit/fixture.c $(LIB_SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -Itests/unit -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -o $@ tests/fuzz/fuzz_validate.c tests/unit/fixture.c \
+		$(LIB_SRCS) $(shell pkg-config --cflags --libs libcrypto)
+
+$(BUILD)/bench/bench_validate: tests/bench/bench_validate.c tests/unit/fixture.c $(LIB_SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -O3 -o $@ tests/bench/bench_validate.c \
+		tests/unit/fixture.c $(LIB_SRCS) $(PKG_LIBS)
+
+check: deps all
+	@BUILD=$(BUILD) MAKE="$(MAKE)" sh tests/run-checks.sh
+
+check-unit: $(UNIT_BINS)
+	@sh tests/run-unit.sh $(UNIT_BINS)
+
+check-asan: $(ASAN_BINS) $(BUILD)/asan/bulkheadctl
+	@SUITE=asan ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		sh tests/run-unit.sh $(ASAN_BINS)
+
+check-cli: $(BUILD)/bulkheadctl
+	@sh tests/cli/test_content_cli.sh $(BUILD)/bulkheadctl
+
+check-fuzz: $(BUILD)/fuzz/fuzz_validate $(UNIT_BINS)
+	@sh tests/fuzz/run.sh $(BUILD) 30
+
+fuzz: deps $(BUILD)/fuzz/fuzz_validate $(UNIT_BINS)
+	@sh tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
+
+bench: deps $(BUILD)/bench/bench_validate
+	@$(BUILD)/bench/bench_validate
+
+demo: deps all
+	@sh examples/demo.sh $(BUILD)/bulkheadctl
+
+clean:
+	rm -rf $(BUILD)

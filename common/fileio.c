@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * fileio.c - whole-file reads and crash-safe file replacement.
+ *
+ * A replaced file is either the old one or the new one after a crash or a
+ * power cut, never a torn mix: write a temporary file in the same
+ * directory, fsync it, rename it over the old name, fsync the directory
+ * so the rename itself is durable.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+void bulkhead_msg_set(struct bulkhead_msg *msg, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!msg)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg->text, sizeof(msg->text), fmt, ap);
+	va_end(ap);
+}
+
+/**
+ * bulkhead_read_file() - read a whole regular file into memory
+ * @path: file to read
+ * @max: refuse files larger than this with -EFBIG
+ * @ret_buf: malloc'd contents, written on success only (free() it)
+ * @ret_len: its length
+ * @msg: the reason on failure
+ *
+ * Return: 0 or a negative errno.
+ */
+int bulkhead_read_file(const char *path, size_t max, uint8_t **ret_buf,
+		       size_t *ret_len, struct bulkhead_msg *msg)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ uint8_t *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+	int err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		bulkhead_msg_set(msg, "%s: cannot open: %s", path, strerror(-err));
+		return err;
+	}
+	if (fstat(fd, &st) < 0) {
+		err = -errno;
+		bulkhead_msg_set(msg, "%s: cannot stat: %s", path, strerror(-err));
+		return err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		bulkhead_msg_set(msg, "%s: not a regular file", path);
+		return -EINVAL;
+	}
+	if ((uint64_t)st.st_size > max) {
+		bulkhead_msg_set(msg, "%s: %lld bytes, larger than the limit of %zu",
+				 path, (long long)st.st_size, max);
+		return -EFBIG;
+	}
+	/* one spare byte so a file that grew while we read is noticed */
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		bulkhead_msg_set(msg, "%s: out of memory for %lld bytes", path,
+				 (long long)st.st_size);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + len, (size_t)st.st_size + 1 - len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			bulkhead_msg_set(msg, "%s: read failed at byte %zu: %s",
+					 path, len, strerror(-err));
+			return err;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > (size_t)st.st_size) {
+			bulkhead_msg_set(msg, "%s: changed size while being read", path);
+			return -EAGAIN;
+		}
+	}
+	*ret_buf = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fsync_parent_dir(const char *path)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	_cleanup_close_ int dfd = -1;
+
+	if (!copy)
+		return -ENOMEM;
+	dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	if (fsync(dfd) < 0)
+		return -errno;
+	return 0;
+}
+
+/**
+ * bulkhead_write_file_atomic() - replace @path with @buf, crash-safely
+ * @path: destination
+ * @buf: new contents
+ * @len: their length
+ * @mode: permissions of the new file
+ * @msg: the reason on failure
+ *
+ * After a crash at any point @path holds either its old contents or the
+ * new ones.  A failed call leaves no temporary file behind.
+ *
+ * Return: 0 or a negative errno.
+ */
+int bulkhead_write_file_atomic(const char *path, const void *buf, size_t len,
+			       mode_t mode, struct bulkhead_msg *msg)
+{
+	_cleanup_free_ char *tmp = NULL;
+	int fd, err;
+
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
+		tmp = NULL;
+		bulkhead_msg_set(msg, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		bulkhead_msg_set(msg, "%s: cannot create temporary file: %s",
+				 path, strerror(-err));
+		return err;
+	}
+	err = write_all(fd, buf, len);
+	if (err) {
+		bulkhead_msg_set(msg, "%s: write failed: %s", tmp, strerror(-err));
+		goto err_unlink;
+	}
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+		err = -errno;
+		bulkhead_msg_set(msg, "%s: cannot set mode or fsync: %s", tmp,
+				 strerror(-err));
+		goto err_unlink;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		err = -errno;
+		bulkhead_msg_set(msg, "%s: close failed: %s", tmp, strerror(-err));
+		goto err_unlink;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		err = -errno;
+		bulkhead_msg_set(msg, "%s: cannot rename into place: %s", path,
+				 strerror(-err));
+		goto err_unlink;
+	}
+	err = fsync_parent_dir(path);
+	if (err) {
+		bulkhead_msg_set(msg, "%s: written, but fsync of its directory failed: %s",
+				 path, strerror(-err));
+		return err;
+	}
+	return 0;
+
+err_unlink:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return err;
+}

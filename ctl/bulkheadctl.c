@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * bulkheadctl - the operator's command.
+ *
+ *   bulkheadctl content build SOURCE.json -o FILE [--schema S]
+ *   bulkheadctl content verify FILE --schema S
+ *   bulkheadctl content dump FILE [-o OUT.json]
+ *   bulkheadctl schema check S
+ *
+ * Exit codes: 0 success; 1 the content or schema was refused (the reason
+ * is on stderr); 2 usage error or an input that could not be read.
+ * This is the one place that prints: library calls return the reason and
+ * the command reports it once.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "content_json.h"
+#include "schema_file.h"
+
+#define EXIT_REFUSED	1
+#define EXIT_USAGE	2
+
+/* the tool reads files up to this size; the shim has its own, lower limit */
+#define CONTENT_MAX	(1024UL * 1024 * 1024)
+
+static const char usage_text[] =
+	"usage: bulkheadctl content build SOURCE.json -o FILE [--schema S]\n"
+	"       bulkheadctl content verify FILE --schema S\n"
+	"       bulkheadctl content dump FILE [-o OUT.json]\n"
+	"       bulkheadctl schema check S\n"
+	"exit: 0 ok, 1 refused, 2 usage or unreadable input\n";
+
+static int usage(const char *why)
+{
+	if (why)
+		fprintf(stderr, "bulkheadctl: %s\n", why);
+	fputs(usage_text, stderr);
+	return EXIT_USAGE;
+}
+
+struct opts {
+	const char *output;
+	const char *schema;
+	const char *args[2];
+	int nargs;
+};
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "schema", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:s:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->output = optarg;
+			break;
+		case 's':
+			o->schema = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "bulkheadctl: %s: unknown option or missing argument\n",
+				argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	for (; optind < argc; optind++) {
+		if (o->nargs == 2) {
+			fprintf(stderr, "bulkheadctl: unexpected argument '%s'\n", argv[optind]);
+			return -EINVAL;
+		}
+		o->args[o->nargs++] = argv[optind];
+	}
+	return 0;
+}
+
+static int load_schema(const char *path, struct bulkhead_schema **ret)
+{
+	struct bulkhead_msg msg;
+	int err;
+
+	err = bulkhead_schema_load(path, ret, &msg);
+	if (err)
+		fprintf(stderr, "%s\n", msg.text);
+	return err;
+}
+
+/* validate @buf; on refusal print the reason naming @path */
+static int check_content(const char *path, const uint8_t *buf, size_t len,
+			 const struct bh_schema *s, struct bh_content *view)
+{
+	struct bh_error e;
+
+	if (bh_content_validate(buf, len, s, 0, view, &e)) {
+		fprintf(stderr, "content %s: refused (%s): %s\n", path,
+			bh_err_name(e.code), e.msg);
+		return EXIT_REFUSED;
+	}
+	return 0;
+}
+
+static int cmd_content_build(struct opts *o)
+{
+	_cleanup_schema_ struct bulkhead_schema *schema = NULL;
+	_cleanup_json_ struct json_object *src = NULL;
+	_cleanup_free_ uint8_t *text = NULL, *out = NULL;
+	struct bulkhead_msg msg;
+	struct bh_content view;
+	size_t len, outlen;
+	int r;
+
+	if (o->nargs != 1 || !o->output)
+		return usage("content build needs SOURCE.json and -o FILE");
+	if (o->schema && load_schema(o->schema, &schema))
+		return EXIT_USAGE;
+	if (bulkhead_read_file(o->args[0], CONTENT_MAX, &text, &len, &msg)) {
+		fprintf(stderr, "source %s\n", msg.text);
+		return EXIT_USAGE;
+	}
+	if (bulkhead_json_parse((const char *)text, len, o->args[0], &src, &msg) ||
+	    bulkhead_content_build(src, o->args[0], &out, &outlen, &msg)) {
+		fprintf(stderr, "%s\n", msg.text);
+		return EXIT_REFUSED;
+	}
+	if (schema) {
+		r = check_content(o->output, out, outlen, &schema->s, &view);
+		if (r)
+			return r;
+	}
+	if (bulkhead_write_file_atomic(o->output, out, outlen, 0644, &msg)) {
+		fprintf(stderr, "content %s\n", msg.text);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int cmd_content_verify(struct opts *o)
+{
+	_cleanup_schema_ struct bulkhead_schema *schema = NULL;
+	_cleanup_free_ uint8_t *buf = NULL;
+	struct bulkhead_msg msg;
+	struct bh_content view;
+	size_t len;
+	int r;
+
+	if (o->nargs != 1 || !o->schema)
+		return usage("content verify needs FILE and --schema S");
+	if (load_schema(o->schema, &schema))
+		return EXIT_USAGE;
+	if (bulkhead_read_file(o->args[0], CONTENT_MAX, &buf, &len, &msg)) {
+		fprintf(stderr, "content %s\n", msg.text);
+		return EXIT_USAGE;
+	}
+	r = check_content(o->args[0], buf, len, &schema->s, &view);
+	if (r)
+		return r;
+	printf("content %s: valid: extension '%s', schema '%s' version %u, content version %llu, %u records\n",
+	       o->args[0], view.extension, view.schema_name, view.schema_version,
+	       (unsigned long long)view.content_version, view.record_count);
+	return 0;
+}
+
+static int cmd_content_dump(struct opts *o)
+{
+	_cleanup_json_ struct json_object *doc = NULL;
+	_cleanup_free_ uint8_t *buf = NULL;
+	struct bulkhead_msg msg;
+	struct bh_content view;
+	const char *text;
+	size_t len;
+	int r;
+
+	if (o->nargs != 1 || o->schema)
+		return usage("content dump needs FILE (and no --schema)");
+	if (bulkhead_read_file(o->args[0], CONTENT_MAX, &buf, &len, &msg)) {
+		fprintf(stderr, "content %s\n", msg.text);
+		return EXIT_USAGE;
+	}
+	r = check_content(o->args[0], buf, len, NULL, &view);
+	if (r)
+		return r;
+	if (bulkhead_content_dump(&view, &doc, &msg)) {
+		fprintf(stderr, "content %s: %s\n", o->args[0], msg.text);
+		return EXIT_REFUSED;
+	}
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (o->output) {
+		_cleanup_free_ char *withnl = NULL;
+
+		if (asprintf(&withnl, "%s\n", text) < 0) {
+			fprintf(stderr, "content %s: out of memory\n", o->args[0]);
+			return EXIT_USAGE;
+		}
+		if (bulkhead_write_file_atomic(o->output, withnl, strlen(withnl), 0644, &msg)) {
+			fprintf(stderr, "dump %s\n", msg.text);
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (printf("%s\n", text) < 0 || fflush(stdout)) {
+		fprintf(stderr, "content %s: writing the dump failed: %s\n", o->args[0],
+			strerror(errno));
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int cmd_schema_check(struct opts *o)
+{
+	_cleanup_schema_ struct bulkhead_schema *schema = NULL;
+	_cleanup_free_ char *text = NULL;
+	struct bulkhead_msg msg;
+	int err;
+
+	if (o->nargs != 1 || o->output || o->schema)
+		return usage("schema check needs S");
+	err = bulkhead_schema_load(o->args[0], &schema, &msg);
+	if (err) {
+		fprintf(stderr, "%s\n", msg.text);
+		return err == -EINVAL ? EXIT_REFUSED : EXIT_USAGE;
+	}
+	text = bulkhead_schema_text(&schema->s);
+	if (!text) {
+		fprintf(stderr, "schema %s: out of memory\n", o->args[0]);
+		return EXIT_USAGE;
+	}
+	fputs(text, stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *group, *verb;
+		int (*fn)(struct opts *o);
+	} cmds[] = {
+		{ "content", "build", cmd_content_build },
+		{ "content", "verify", cmd_content_verify },
+		{ "content", "dump", cmd_content_dump },
+		{ "schema", "check", cmd_schema_check },
+	};
+	struct opts o = {};
+	size_t i;
+
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (argc < 3)
+		return usage(NULL);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[1], cmds[i].group) || strcmp(argv[2], cmds[i].verb))
+			continue;
+		if (parse_opts(argc - 2, argv + 2, &o))
+			return usage(NULL);
+		return cmds[i].fn(&o);
+	}
+	fprintf(stderr, "bulkheadctl: unknown command '%s %s'\n", argv[1], argv[2]);
+	return usage(NULL);
+}

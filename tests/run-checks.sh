@@ -1,0 +1,24 @@
+#!/bin/sh
+# run-checks.sh - every test suite `make check` runs, in order, with one
+# closing line that sums them.  A suite that fails does not stop the
+# others; the exit code is non-zero if any failed.
+set -u
+BUILD=${BUILD:-build}
+MAKE=${MAKE:-make}
+RESULTS=$BUILD/check-results
+export RESULTS
+mkdir -p "$BUILD"
+: >"$RESULTS"
+status=0
+for suite in check-unit check-asan check-cli check-fuzz; do
+	echo "== $suite"
+	if ! $MAKE --no-print-directory "$suite"; then
+		status=1
+		grep -q "^${suite#check-} " "$RESULTS" ||
+			echo "${suite#check-} 0 1" >>"$RESULTS"
+	fi
+done
+echo "== summary"
+awk '{ printf "%-6s %4d passed, %d failed\n", $1, $2, $3; p += $2; f += $3 }
+     END { printf "%d passed, %d failed\n", p, f }' "$RESULTS"
+exit $status
