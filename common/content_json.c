@@ -109,6 +109,53 @@ static void obuf_le64(struct obuf *b, uint64_t v)
 		put_le64(at, v);
 }
 
+/*
+ * json-c clamps an integer literal beyond 2^64 - 1 to that value instead
+ * of failing (its json_parse_uint64() ignores ERANGE), which would turn a
+ * pipeline's overflow into the largest content version there is.  Find
+ * such literals in the raw text first: outside strings, a run of more
+ * than 20 digits, or 20 digits above "18446744073709551615", that is not
+ * part of a fraction or exponent.  Return its offset, or -1.
+ */
+static long long json_find_overflow(const char *text, size_t len)
+{
+	static const char max[] = "18446744073709551615";
+	bool in_string = false;
+	size_t i = 0, start, n;
+
+	while (i < len) {
+		char c = text[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+			i++;
+			continue;
+		}
+		if (c == '"') {
+			in_string = true;
+			i++;
+			continue;
+		}
+		if (c < '0' || c > '9') {
+			i++;
+			continue;
+		}
+		start = i;
+		while (i < len && text[i] >= '0' && text[i] <= '9')
+			i++;
+		n = i - start;
+		if (i < len && strchr(".eE", text[i]))
+			continue;	/* a double: json-c types it as such */
+		if (n > sizeof(max) - 1 ||
+		    (n == sizeof(max) - 1 && memcmp(text + start, max, n) > 0))
+			return (long long)start;
+	}
+	return -1;
+}
+
 /**
  * bulkhead_json_parse() - strict JSON parse of a whole document
  * @text: the JSON text
@@ -127,9 +174,19 @@ int bulkhead_json_parse(const char *text, size_t len, const char *origin,
 	enum json_tokener_error jerr;
 	size_t end, i, line = 1;
 
+	long long bad;
+
 	if (len > INT32_MAX) {
 		bulkhead_msg_set(msg, "source %s: larger than 2 GiB", origin);
 		return -EFBIG;
+	}
+	bad = json_find_overflow(text, len);
+	if (bad >= 0) {
+		for (i = 0; i < (size_t)bad; i++)
+			line += text[i] == '\n';
+		bulkhead_msg_set(msg, "source %s: line %zu: integer larger than %llu",
+				 origin, line, (unsigned long long)UINT64_MAX);
+		return -EINVAL;
 	}
 	tok = json_tokener_new();
 	if (!tok) {

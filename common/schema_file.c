@@ -30,6 +30,10 @@ struct parse_state {
 	char *name;
 	long long version;		/* -1: not given */
 	bool seen_schema;
+	/* section headers as the reader saw them pass (inih reports keys only) */
+	bool header_pending;		/* a header with no key after it yet */
+	int header_line;
+	int error_line;			/* for errors the reader finds */
 	char last_section[BH_NAME_LEN + 16];
 	struct bh_template_spec *cur;	/* template being filled */
 	long long cur_id;		/* -1: no id yet */
@@ -178,7 +182,12 @@ static int handler(void *user, const char *section, const char *key,
 
 	if (st->error[0])
 		return 0;
-	if (strcmp(section, st->last_section)) {
+	/*
+	 * A new header starts a new section even under the same name, so
+	 * "[template a]" twice in a row is a duplicate, not one template.
+	 */
+	if (st->header_pending || strcmp(section, st->last_section)) {
+		st->header_pending = false;
 		if (!finish_template(st))
 			return 0;
 		if (strlen(section) >= sizeof(st->last_section))
@@ -256,6 +265,55 @@ void bulkhead_schema_free(struct bulkhead_schema *o)
 	free(o);
 }
 
+/*
+ * Called for every line before inih parses it: notes section headers, so
+ * that a section without a single key (which inih never reports) is
+ * refused instead of silently dropped.
+ */
+static void note_line(struct parse_state *st, const char *line, int lineno)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line != '[' || !strchr(line, ']'))
+		return;
+	if (st->header_pending && !st->error[0]) {
+		parse_fail(st, "section at line %d has no keys", st->header_line);
+		st->error_line = st->header_line;
+	}
+	st->header_pending = true;
+	st->header_line = lineno;
+}
+
+struct reader {
+	FILE *f;		/* either a file ... */
+	const char *p;		/* ... or NUL-terminated text */
+	struct parse_state *st;
+	int line;
+};
+
+static char *read_line(char *str, int num, void *stream)
+{
+	struct reader *rd = stream;
+	int n = 0;
+
+	if (rd->f) {
+		if (!fgets(str, num, rd->f))
+			return NULL;
+	} else {
+		if (!*rd->p)
+			return NULL;
+		while (n < num - 1 && rd->p[n] && rd->p[n] != '\n')
+			n++;
+		if (n < num - 1 && rd->p[n] == '\n')
+			n++;
+		memcpy(str, rd->p, n);
+		str[n] = '\0';
+		rd->p += n;
+	}
+	note_line(rd->st, str, ++rd->line);
+	return str;
+}
+
 /* turn what the handler gathered into the result, or the first error */
 static int schema_from_state(struct parse_state *st, const char *origin,
 			     int line, struct bulkhead_schema **ret,
@@ -264,6 +322,12 @@ static int schema_from_state(struct parse_state *st, const char *origin,
 	struct bulkhead_schema *o = st->out;
 	struct bh_error err;
 
+	if (st->header_pending && !st->error[0]) {
+		parse_fail(st, "section at line %d has no keys", st->header_line);
+		st->error_line = st->header_line;
+	}
+	if (st->error_line && (line <= 0 || st->error_line < line))
+		line = st->error_line;
 	if (line > 0 || st->error[0]) {
 		if (line > 0)
 			bulkhead_msg_set(msg, "schema %s: line %d: %s", origin, line,
@@ -295,6 +359,7 @@ static int schema_parse_common(FILE *f, const char *text, const char *origin,
 			       struct bulkhead_msg *msg)
 {
 	struct parse_state st = { .version = -1 };
+	struct reader rd = { .f = f, .p = text, .st = &st };
 	int line, r;
 
 	st.out = calloc(1, sizeof(*st.out));
@@ -302,7 +367,8 @@ static int schema_parse_common(FILE *f, const char *text, const char *origin,
 		bulkhead_msg_set(msg, "schema %s: out of memory", origin);
 		return -ENOMEM;
 	}
-	line = f ? ini_parse_file(f, handler, &st) : ini_parse_string(text, handler, &st);
+
+	line = ini_parse_stream(read_line, &rd, handler, &st);
 	if (line >= 0 && !st.error[0])
 		finish_template(&st);
 	if (line == -2) {

@@ -160,6 +160,11 @@ static int bh_check_header(const u8 *b, u64 len, const struct bh_schema *s,
 	payload_len = bh_get_le64(b + BH_OFF_PAYLOAD_LEN);
 	sig_len = bh_get_le32(b + BH_OFF_SIG_LEN);
 	sig_type = bh_get_le32(b + BH_OFF_SIG_TYPE);
+	/* record offsets are 32-bit, and the kernel hashes at most 4 GiB */
+	if (payload_len > U32_MAX)
+		return bh_fail(err, BH_E_HEADER, BH_OFF_PAYLOAD_LEN, BH_NO_RECORD,
+			       "payload length %llu above the format's limit of %u bytes",
+			       (unsigned long long)payload_len, U32_MAX);
 	room = len - BH_HEADER_LEN;
 	if (payload_len > room || sig_len > room - payload_len)
 		return bh_fail(err, BH_E_TRUNC_PAYLOAD, len, BH_NO_RECORD,
@@ -213,21 +218,44 @@ static int bh_check_header(const u8 *b, u64 len, const struct bh_schema *s,
  * ASCII runs go eight bytes at a time: that is the common case for paths
  * and rule names.
  */
+static inline bool bh_word_ascii_nonzero(u64 w)
+{
+	/* no high bit set, and no zero byte */
+	return !(w & BH_HIGH_BITS) && !((w - BH_LOW_BITS) & ~w & BH_HIGH_BITS);
+}
+
 static u32 bh_utf8_check(const u8 *s, u32 len)
 {
 	u32 i = 0;
+	u64 w;
+
+	/*
+	 * The common case, a plain ASCII string of eight bytes or more, is
+	 * settled in whole words; the last word overlaps the one before it
+	 * so no byte-at-a-time tail remains.  Anything else takes the full
+	 * decoder below from the start.
+	 */
+	if (len >= 8) {
+		for (i = 0; len - i >= 8; i += 8) {
+			memcpy(&w, s + i, 8);
+			if (!bh_word_ascii_nonzero(w))
+				break;
+		}
+		if (len - i < 8) {
+			memcpy(&w, s + len - 8, 8);
+			if (bh_word_ascii_nonzero(w))
+				return len;
+		}
+		/* every whole word before i was clean ASCII */
+	}
 
 	while (i < len) {
 		u8 c = s[i];
 
 		if (c < 0x80) {
-			u64 w;
-
 			while (len - i >= 8) {
 				memcpy(&w, s + i, 8);
-				/* any high bit, or any zero byte */
-				if ((w & BH_HIGH_BITS) ||
-				    ((w - BH_LOW_BITS) & ~w & BH_HIGH_BITS))
+				if (!bh_word_ascii_nonzero(w))
 					break;
 				i += 8;
 			}

@@ -60,10 +60,10 @@ const struct bh_schema fx_schema = {
 
 /*
  * Grow by exactly @n (> 0) bytes and return a pointer to them, or NULL
- * with the error recorded.  Reallocating to the exact size on every append is
- * quadratic in theory and irrelevant for files of a few kilobytes; what it
- * buys is that the allocation ends where the content ends (see struct
- * fx_buf).
+ * with the error recorded.  Reallocating to the exact size on every
+ * append is quadratic in theory and irrelevant for files of a few
+ * kilobytes; what it buys is that the allocation ends where the content
+ * ends (see struct fx_buf).
  */
 static u8 *fx_grow(struct fx_buf *b, size_t n)
 {
@@ -117,7 +117,8 @@ static int fx_put_name(u8 *field, const char *name)
 	if (n > BH_NAME_LEN)
 		return -EINVAL;
 	memset(field, 0, BH_NAME_LEN);
-	memcpy(field, name, n);
+	if (n)
+		memcpy(field, name, n);
 	return 0;
 }
 

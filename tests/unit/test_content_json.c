@@ -165,6 +165,24 @@ static void refuses_invalid_json_with_line(void **state)
 	refused("", "invalid JSON");
 }
 
+/* json-c would clamp these to 2^64 - 1 without a word */
+static void refuses_integers_beyond_u64(void **state)
+{
+	uint8_t *buf = NULL;
+	size_t len;
+	struct bulkhead_msg msg;
+
+	(void)state;
+	refused(TOP("[{\"template\": 1, \"fields\": [{\"u64\": 18446744073709551616}]}]"),
+		"source s.json: line 1: integer larger than 18446744073709551615");
+	refused("{\"content_version\":\n 100000000000000000000}", "line 2: integer larger than");
+	/* the largest value, digits inside strings, and doubles are not overflows */
+	assert_int_equal(build(TOP("[{\"template\": 1, \"fields\": [{\"u64\": 18446744073709551615},"
+				   " {\"string\": \"99999999999999999999999 \\\" 1e999999999999999999999\"}]}]"),
+			       &buf, &len, &msg), 0);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +191,7 @@ int main(void)
 		cmocka_unit_test(builds_21_field_record_that_schema_refuses),
 		cmocka_unit_test(refuses_bad_sources_with_json_path),
 		cmocka_unit_test(refuses_invalid_json_with_line),
+		cmocka_unit_test(refuses_integers_beyond_u64),
 	};
 
 	return cmocka_run_group_tests_name("content_json", tests, NULL, NULL);

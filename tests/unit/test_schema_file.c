@@ -155,6 +155,25 @@ static void refuses_bad_names(void **state)
 		      "invalid name");
 }
 
+/* inih reports keys, not headers: these used to vanish or merge silently */
+static void refuses_section_without_keys(void **state)
+{
+	(void)state;
+	parse_refused(HEAD "[template t]\nid = 1\n[template empty]\n",
+		      "schema t.schema: line 7: section at line 7 has no keys");
+	parse_refused(HEAD "[template empty]\n[template t]\nid = 1\n",
+		      "line 5: section at line 5 has no keys");
+	parse_refused("[schema]\n[schema]\nextension = e\n", "line 1: section at line 1 has no keys");
+}
+
+static void refuses_same_template_twice_in_a_row(void **state)
+{
+	(void)state;
+	parse_refused(HEAD "[template t]\nid = 1\nfield = a u32 0 1\n[template t]\nfield = b u32 0 1\n",
+		      "line 9: template 't' declared twice");
+	parse_refused(HEAD "[schema]\nname = x\n", "section [schema] given twice");
+}
+
 static void refuses_missing_schema_section(void **state)
 {
 	(void)state;
@@ -194,6 +213,8 @@ int main(void)
 		cmocka_unit_test(refuses_duplicates),
 		cmocka_unit_test(refuses_unknown_sections_and_keys),
 		cmocka_unit_test(refuses_bad_names),
+		cmocka_unit_test(refuses_section_without_keys),
+		cmocka_unit_test(refuses_same_template_twice_in_a_row),
 		cmocka_unit_test(refuses_missing_schema_section),
 		cmocka_unit_test(refuses_non_ini_line),
 		cmocka_unit_test(load_names_missing_file),
