@@ -18,6 +18,12 @@ FUZZ_SECONDS ?= 300
 KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
 	else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n1 | cut -d/ -f4; fi)
 KDIR ?= /lib/modules/$(KVER)/build
+KMOD_DIR = $(BUILD)/kmod/$(KVER)
+# the kernels the VM tests boot: Debian's, with image and headers installed
+VM_KVERS ?= $(shell for k in $$(ls /lib/modules 2>/dev/null | sort -V); do \
+	[ -f /boot/vmlinuz-$$k ] && [ -d /lib/modules/$$k/build ] && echo $$k; done)
+MODULE_SRCS := $(shell find module -type f 2>/dev/null) $(wildcard lib/*.c lib/*.h)
+TEST_EXT_SRCS := $(shell find tests/extensions -type f 2>/dev/null)
 
 PKGS      := json-c inih libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -42,10 +48,25 @@ UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ASAN_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
 
 .PHONY: all deps demo check check-unit check-asan check-cli check-fuzz fuzz \
-	bench clean install
+	bench clean install module modules-vm check-vm dkms-check
 .DEFAULT_GOAL := all
+# keep object files make would treat as intermediate
+.SECONDARY:
 
-all: $(BUILD)/bulkheadctl
+all: $(BUILD)/bulkheadctl module
+
+# ---- kernel modules ---------------------------------------------------
+
+module: $(KMOD_DIR)/bulkhead.ko
+
+$(KMOD_DIR)/bulkhead.ko: $(MODULE_SRCS)
+	@sh scripts/kbuild.sh $(KDIR) $(abspath $(KMOD_DIR))
+
+# every VM kernel, with the test-only extensions beside the product ones
+modules-vm: $(foreach k,$(VM_KVERS),$(BUILD)/kmod-vm/$(k)/bulkhead.ko)
+
+$(BUILD)/kmod-vm/%/bulkhead.ko: $(MODULE_SRCS) $(TEST_EXT_SRCS)
+	@sh scripts/kbuild.sh /lib/modules/$*/build $(abspath $(BUILD)/kmod-vm/$*) tests/extensions
 
 deps:
 	@sh scripts/deps.sh
@@ -105,6 +126,12 @@ check-asan: $(ASAN_BINS) $(BUILD)/asan/bulkheadctl
 
 check-cli: $(BUILD)/bulkheadctl
 	@sh tests/cli/test_content_cli.sh $(BUILD)/bulkheadctl
+
+dkms-check:
+	@sh scripts/dkms-check.sh $(VM_KVERS)
+
+check-vm: modules-vm $(BUILD)/bulkheadctl
+	@sh tests/vm/run-all.sh $(BUILD) $(VM_KVERS)
 
 check-fuzz: $(BUILD)/fuzz/fuzz_validate $(UNIT_BINS)
 	@sh tests/fuzz/run.sh $(BUILD) 30

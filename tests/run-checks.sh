@@ -10,12 +10,13 @@ export RESULTS
 mkdir -p "$BUILD"
 : >"$RESULTS"
 status=0
-for suite in check-unit check-asan check-cli check-fuzz; do
+for suite in check-unit check-asan check-cli check-fuzz dkms-check; do
 	echo "== $suite"
 	if ! $MAKE --no-print-directory "$suite"; then
 		status=1
-		grep -q "^${suite#check-} " "$RESULTS" ||
-			echo "${suite#check-} 0 1" >>"$RESULTS"
+		name=${suite#check-}
+		name=${name%-check}
+		grep -q "^$name " "$RESULTS" || echo "$name 0 1" >>"$RESULTS"
 	fi
 done
 echo "== summary"

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * internal.h - what the parts of bulkhead.ko share and extensions never
+ * see: the per-extension state, the registry, the breadcrumbs.
+ */
+#ifndef BH_INTERNAL_H
+#define BH_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+
+#include "bulkhead.h"
+
+#define BH_VERSION		"0.1.0"
+/* Largest content the intake takes; bigger is refused with EFBIG. */
+#define BH_CONTENT_MAX		(64U << 20)
+#define BH_DISABLE_MAX		32
+#define BH_LAST_ERROR_LEN	(BH_ERR_MSG_LEN + 96)
+
+enum bh_status {
+	BH_ST_ENABLED,
+	BH_ST_DISABLED,		/* by an operator, through the kill switch */
+	BH_ST_FAULTED,		/* oopsed inside the wrapper; shim stopped it */
+};
+
+enum bh_op {
+	BH_OP_NONE,
+	BH_OP_EVENT,
+	BH_OP_TAKE_CONTENT,
+	BH_OP_DROP_CONTENT,
+};
+
+/*
+ * struct bh_ext_state - the shim's side of one registered extension
+ *
+ * Lives from registration until the last securityfs file referring to it
+ * is closed (@ref).  @ext is NULL once the extension unregistered; it is
+ * read and cleared under @content_lock.  The dispatch path reads @status
+ * and @ext under RCU: unregistration unlinks, waits for RCU, and only
+ * then clears @ext.
+ */
+struct bh_ext_state {
+	struct list_head node;		/* bh_extensions, RCU */
+	struct kref ref;
+	struct bh_extension *ext;
+	struct module *owner;
+	char name[BH_NAME_LEN + 1];
+	int status;			/* enum bh_status, READ_ONCE/WRITE_ONCE */
+
+	struct mutex content_lock;	/* content, handover, last_error */
+	void *content;			/* active content (kvmalloc) or NULL */
+	size_t content_len;
+	u64 content_version;		/* 0: none */
+	struct task_struct *handover_task;	/* in take/drop, for faults */
+	enum bh_op handover_op;
+	u64 handover_version;
+
+	spinlock_t info_lock;		/* last_error: readable during a hang */
+	char last_error[BH_LAST_ERROR_LEN];
+
+	atomic64_t events;
+	atomic64_t accepted;
+	atomic64_t refused;
+	atomic64_t faults;
+
+	struct dentry *dir;
+	struct dentry *files[7];
+};
+
+/* breadcrumb: what this CPU is doing inside an extension right now */
+struct bh_crumb {
+	struct bh_ext_state *st;
+	enum bh_op op;
+	u64 content_version;
+};
+
+DECLARE_PER_CPU(struct bh_crumb, bh_crumb);
+
+/* main.c */
+extern bool bh_safe_mode;
+const char *bh_op_name(enum bh_op op);
+
+/* registry.c */
+extern struct list_head bh_extensions;
+extern struct mutex bh_registry_lock;
+int bh_registry_init(void);
+void bh_registry_exit(void);
+bool bh_name_disabled(const char *name);
+int bh_disable_list_set(const char *list);
+int bh_disable_list_show(char *buf, size_t size);
+int bh_ext_set_enabled(struct bh_ext_state *st, bool enable);
+void bh_ext_put(struct bh_ext_state *st);
+struct bh_ext_state *bh_ext_get_by_inode(struct inode *inode);
+
+/* intake.c */
+extern const struct file_operations bh_content_fops;
+int bh_content_commit(struct bh_ext_state *st, void *buf, size_t len);
+__printf(2, 3) void bh_set_last_error(struct bh_ext_state *st, const char *fmt, ...);
+
+/* fs.c */
+int bh_fs_init(void);
+void bh_fs_exit(void);
+int bh_fs_add_extension(struct bh_ext_state *st);
+void bh_fs_remove_extension(struct bh_ext_state *st);
+
+/* dispatch.c */
+int bh_dispatch_init(void);
+void bh_dispatch_exit(void);
+
+/* fault.c */
+int bh_fault_init(void);
+void bh_fault_exit(void);
+
+#endif /* BH_INTERNAL_H */

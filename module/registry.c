@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * registry.c - which extensions exist, which may run, and the module
+ * notifier that keeps a refused extension's code from ever running.
+ *
+ * The list of registered extensions is read-mostly: the event path walks
+ * it under RCU, writers (register, unregister) hold bh_registry_lock.
+ * An extension refused by name or by safe mode is stopped twice: its
+ * bh_register_extension() fails, and before that the module notifier
+ * vetoes the load at MODULE_STATE_COMING, so a disabled extension's init
+ * never runs even if it would crash before registering.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/notifier.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+LIST_HEAD(bh_extensions);
+DEFINE_MUTEX(bh_registry_lock);
+
+/* the disable list, names normalised ('-' as '_'); bh_registry_lock */
+static char bh_disabled[BH_DISABLE_MAX][BH_NAME_LEN + 1];
+static unsigned int bh_nr_disabled;
+
+static void bh_normalize(char *dst, const char *src, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < size && src[i]; i++)
+		dst[i] = src[i] == '-' ? '_' : src[i];
+	dst[i] = '\0';
+}
+
+/* Caller holds bh_registry_lock. */
+bool bh_name_disabled(const char *name)
+{
+	char norm[BH_NAME_LEN + 1];
+	unsigned int i;
+
+	lockdep_assert_held(&bh_registry_lock);
+	if (strlen(name) > BH_NAME_MAX)
+		return false;
+	bh_normalize(norm, name, sizeof(norm));
+	for (i = 0; i < bh_nr_disabled; i++)
+		if (!strcmp(bh_disabled[i], norm))
+			return true;
+	return false;
+}
+
+/**
+ * bh_disable_list_set() - replace the disable list
+ * @list: comma-separated names, or NULL/empty for none
+ *
+ * Return: 0, or -EINVAL for too many or too long names (nothing changed).
+ */
+int bh_disable_list_set(const char *list)
+{
+	char names[BH_DISABLE_MAX][BH_NAME_LEN + 1];
+	unsigned int n = 0;
+	const char *p = list ? list : "";
+
+	while (*p) {
+		size_t len = strcspn(p, ",\n");
+
+		if (len) {
+			if (n == BH_DISABLE_MAX || len > BH_NAME_MAX)
+				return -EINVAL;
+			memcpy(names[n], p, len);
+			names[n][len] = '\0';
+			bh_normalize(names[n], names[n], sizeof(names[n]));
+			n++;
+		}
+		p += len;
+		if (*p)
+			p++;
+	}
+	mutex_lock(&bh_registry_lock);
+	memcpy(bh_disabled, names, sizeof(names[0]) * n);
+	bh_nr_disabled = n;
+	mutex_unlock(&bh_registry_lock);
+	return 0;
+}
+
+/**
+ * bh_disable_list_show() - the disable list as "a,b\n"
+ * @buf: output
+ * @size: its size
+ *
+ * Return: the length written.
+ */
+int bh_disable_list_show(char *buf, size_t size)
+{
+	unsigned int i;
+	int n = 0;
+
+	mutex_lock(&bh_registry_lock);
+	for (i = 0; i < bh_nr_disabled; i++)
+		n += scnprintf(buf + n, size - n, "%s%s", i ? "," : "", bh_disabled[i]);
+	n += scnprintf(buf + n, size - n, "\n");
+	mutex_unlock(&bh_registry_lock);
+	return n;
+}
+
+static void bh_ext_release(struct kref *ref)
+{
+	struct bh_ext_state *st = container_of(ref, struct bh_ext_state, ref);
+
+	kvfree(st->content);
+	kfree(st);
+}
+
+void bh_ext_put(struct bh_ext_state *st)
+{
+	kref_put(&st->ref, bh_ext_release);
+}
+
+/**
+ * bh_ext_get_by_inode() - the extension behind a securityfs file
+ * @inode: the file's inode
+ *
+ * Return: a counted reference (drop with bh_ext_put()), or NULL if the
+ * extension has unregistered since the file was looked up.
+ */
+struct bh_ext_state *bh_ext_get_by_inode(struct inode *inode)
+{
+	struct bh_ext_state *st;
+
+	mutex_lock(&bh_registry_lock);
+	st = inode->i_private;
+	if (st)
+		kref_get(&st->ref);
+	mutex_unlock(&bh_registry_lock);
+	return st;
+}
+
+/*
+ * Call drop_content under the handover breadcrumb.  Caller holds
+ * @st->content_lock and has made sure no event can reach the extension.
+ */
+static void bh_ext_drop(struct bh_ext_state *st)
+{
+	if (!st->content || !st->ext || !st->ext->ops->drop_content)
+		return;
+	st->handover_op = BH_OP_DROP_CONTENT;
+	WRITE_ONCE(st->handover_task, current);
+	st->ext->ops->drop_content(st->ext);
+	WRITE_ONCE(st->handover_task, NULL);
+	st->handover_op = BH_OP_NONE;
+}
+
+/**
+ * bh_ext_set_enabled() - the kill switch
+ * @st: the extension
+ * @enable: false stops every further call into it; true lets it run again
+ *	and hands it its retained content once more
+ *
+ * After a disable returns, no CPU is inside the extension and none will
+ * enter it, so its module can be removed.
+ *
+ * Return: 0, -ENODEV if it unregistered, -EPERM to enable an extension
+ * that safe mode or the disable list refuses, or the extension's refusal
+ * of its content on re-enable.
+ */
+int bh_ext_set_enabled(struct bh_ext_state *st, bool enable)
+{
+	int err = 0;
+
+	mutex_lock(&st->content_lock);
+	if (!st->ext) {
+		err = -ENODEV;
+		goto out_unlock;
+	}
+	if (!enable) {
+		if (READ_ONCE(st->status) == BH_ST_ENABLED) {
+			WRITE_ONCE(st->status, BH_ST_DISABLED);
+			/* every dispatch that saw "enabled" has left */
+			synchronize_rcu();
+			bh_ext_drop(st);
+			pr_warn("extension %s: disabled by kill switch\n", st->name);
+		}
+		goto out_unlock;
+	}
+	if (READ_ONCE(st->status) == BH_ST_ENABLED)
+		goto out_unlock;
+	mutex_lock(&bh_registry_lock);
+	if (bh_safe_mode || bh_name_disabled(st->name) ||
+	    (st->owner && bh_name_disabled(st->owner->name)))
+		err = -EPERM;
+	mutex_unlock(&bh_registry_lock);
+	if (err) {
+		pr_warn("extension %s: enable refused: %s\n", st->name,
+			bh_safe_mode ? "safe mode" : "on the disable list");
+		goto out_unlock;
+	}
+	WRITE_ONCE(st->status, BH_ST_ENABLED);
+	pr_warn("extension %s: enabled by kill switch\n", st->name);
+	mutex_unlock(&st->content_lock);
+	/* hand the retained content over again, as a fresh intake would */
+	if (st->content)
+		err = bh_content_commit(st, NULL, 0);
+	return err;
+
+out_unlock:
+	mutex_unlock(&st->content_lock);
+	return err;
+}
+
+/**
+ * bh_register_extension() - make an extension known to the shim
+ * @ext: the extension; must stay valid until bh_unregister_extension()
+ *
+ * Checks the schema, refuses an extension that safe mode or the disable
+ * list names, and creates its securityfs directory.  The extension gets
+ * no content and no events until content is written to its intake.
+ *
+ * Return: 0; -EPERM when refused by safe mode or the disable list (the
+ * extension's init should fail with it); -EINVAL for a bad extension or
+ * schema; -EEXIST for a duplicate name; -ENOMEM.
+ */
+int bh_register_extension(struct bh_extension *ext)
+{
+	struct bh_ext_state *st, *it;
+	struct bh_error e;
+	const char *why = NULL;
+	int err;
+
+	if (!ext || !ext->name || !bh_name_valid(ext->name) || !ext->ops ||
+	    !ext->ops->take_content || !ext->schema) {
+		pr_err("extension %s: registration refused: missing name, schema or take_content\n",
+		       ext && ext->name ? ext->name : "(null)");
+		return -EINVAL;
+	}
+	if (bh_schema_check(ext->schema, &e)) {
+		pr_err("extension %s: registration refused: %s\n", ext->name, e.msg);
+		return -EINVAL;
+	}
+	if (strcmp(ext->schema->extension, ext->name)) {
+		pr_err("extension %s: registration refused: schema '%s' is for extension '%s'\n",
+		       ext->name, ext->schema->name, ext->schema->extension);
+		return -EINVAL;
+	}
+
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	kref_init(&st->ref);
+	mutex_init(&st->content_lock);
+	spin_lock_init(&st->info_lock);
+	strscpy(st->name, ext->name, sizeof(st->name));
+	st->ext = ext;
+	st->owner = ext->owner;
+	st->status = BH_ST_ENABLED;
+
+	mutex_lock(&bh_registry_lock);
+	if (bh_safe_mode)
+		why = "safe mode";
+	else if (bh_name_disabled(ext->name) ||
+		 (ext->owner && bh_name_disabled(ext->owner->name)))
+		why = "on the disable list";
+	if (why) {
+		err = -EPERM;
+		pr_warn("extension %s: registration refused: %s\n", ext->name, why);
+		goto err_unlock;
+	}
+	list_for_each_entry(it, &bh_extensions, node) {
+		if (!strcmp(it->name, ext->name)) {
+			err = -EEXIST;
+			pr_err("extension %s: registration refused: already registered\n",
+			       ext->name);
+			goto err_unlock;
+		}
+	}
+	err = bh_fs_add_extension(st);
+	if (err) {
+		pr_err("extension %s: registration failed: securityfs: %d\n",
+		       ext->name, err);
+		goto err_unlock;
+	}
+	ext->state = st;
+	list_add_tail_rcu(&st->node, &bh_extensions);
+	mutex_unlock(&bh_registry_lock);
+	pr_info("extension %s: registered, schema %s version %u\n", ext->name,
+		ext->schema->name, ext->schema->version);
+	return 0;
+
+err_unlock:
+	mutex_unlock(&bh_registry_lock);
+	kfree(st);
+	return err;
+}
+BH_EXPORT(bh_register_extension);
+
+/**
+ * bh_unregister_extension() - remove an extension
+ * @ext: a registered extension (or one whose registration failed)
+ *
+ * Waits until no CPU is inside the extension and no content handover is
+ * in progress, then calls its drop_content.  Call it from module exit;
+ * once it returns the shim never calls the extension again.
+ */
+void bh_unregister_extension(struct bh_extension *ext)
+{
+	struct bh_ext_state *st = ext ? ext->state : NULL;
+
+	if (!st)
+		return;
+	mutex_lock(&bh_registry_lock);
+	list_del_rcu(&st->node);
+	bh_fs_remove_extension(st);
+	mutex_unlock(&bh_registry_lock);
+	/* events: no CPU is inside the extension after this */
+	synchronize_rcu();
+
+	mutex_lock(&st->content_lock);
+	if (READ_ONCE(st->status) == BH_ST_ENABLED)
+		bh_ext_drop(st);
+	st->ext = NULL;
+	kvfree(st->content);
+	st->content = NULL;
+	st->content_len = 0;
+	mutex_unlock(&st->content_lock);
+
+	ext->state = NULL;
+	pr_info("extension %s: unregistered\n", st->name);
+	bh_ext_put(st);
+}
+BH_EXPORT(bh_unregister_extension);
+
+/* does @mod link against this module, i.e. is it an extension? */
+static bool bh_module_uses_shim(struct module *mod)
+{
+#ifdef CONFIG_MODULE_UNLOAD
+	struct module_use *use;
+
+	/* symbols are resolved before COMING; the list no longer changes */
+	list_for_each_entry(use, &mod->target_list, target_list)
+		if (use->target == THIS_MODULE)
+			return true;
+#endif
+	return false;
+}
+
+static int bh_module_notify(struct notifier_block *nb, unsigned long action,
+			    void *data)
+{
+	struct module *mod = data;
+	const char *why = NULL;
+
+	if (action != MODULE_STATE_COMING || mod == THIS_MODULE)
+		return NOTIFY_DONE;
+	mutex_lock(&bh_registry_lock);
+	if (bh_name_disabled(mod->name))
+		why = "on the disable list";
+	else if (bh_safe_mode && bh_module_uses_shim(mod))
+		why = "safe mode";
+	mutex_unlock(&bh_registry_lock);
+	if (!why)
+		return NOTIFY_DONE;
+	pr_warn("module %s: load refused: %s\n", mod->name, why);
+	return notifier_from_errno(-EPERM);
+}
+
+static struct notifier_block bh_module_nb = {
+	.notifier_call = bh_module_notify,
+	/* before anything else learns of the module */
+	.priority = INT_MAX,
+};
+
+int bh_registry_init(void)
+{
+	return register_module_notifier(&bh_module_nb);
+}
+
+void bh_registry_exit(void)
+{
+	unregister_module_notifier(&bh_module_nb);
+}
