@@ -25,35 +25,35 @@ VM_KVERS ?= $(shell for k in $$(ls /lib/modules 2>/dev/null | sort -V); do \
 MODULE_SRCS := $(shell find module -type f 2>/dev/null) $(wildcard lib/*.c lib/*.h)
 TEST_EXT_SRCS := $(shell find tests/extensions -type f 2>/dev/null)
 
-PKGS      := json-c inih libcrypto
+PKGS      := json-c inih libcrypto libsystemd zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	     -Wformat=2 -Wno-format-nonliteral
-CPPFLAGS  += -D_GNU_SOURCE -Ilib -Icommon
+CPPFLAGS  += -D_GNU_SOURCE -Ilib -Icommon -Iboot-guard
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 $(WARN) $(PKG_CFLAGS)
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=all
 
 LIB_SRCS    := $(wildcard lib/*.c)
-COMMON_SRCS := $(wildcard common/*.c)
+COMMON_SRCS := $(wildcard common/*.c) $(filter-out boot-guard/main.c,$(wildcard boot-guard/*.c))
 CTL_SRCS    := $(wildcard ctl/*.c)
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
-HDRS        := $(wildcard lib/*.h common/*.h ctl/*.h tests/unit/*.h)
+HDRS        := $(wildcard lib/*.h common/*.h ctl/*.h boot-guard/*.h tests/unit/*.h)
 
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ASAN_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
 
 .PHONY: all deps demo check check-unit check-asan check-cli check-fuzz fuzz \
-	bench clean install module modules-vm check-vm dkms-check
+	bench clean install install-dkms module modules-vm check-vm dkms-check
 .DEFAULT_GOAL := all
 # keep object files make would treat as intermediate
 .SECONDARY:
 
-all: $(BUILD)/bulkheadctl module
+all: $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard module
 
 # ---- kernel modules ---------------------------------------------------
 
@@ -88,6 +88,9 @@ $(BUILD)/asan/libbulkhead.a: $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRCS) $(COMM
 	$(AR) rcs $@ $^
 
 $(BUILD)/bulkheadctl: $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS)) $(BUILD)/libbulkhead.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/bulkhead-guard: $(BUILD)/boot-guard/main.o $(BUILD)/libbulkhead.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/asan/bulkheadctl: $(patsubst %.c,$(BUILD)/asan/%.o,$(CTL_SRCS)) $(BUILD)/asan/libbulkhead.a
@@ -144,6 +147,29 @@ bench: deps $(BUILD)/bench/bench_validate
 
 demo: deps all
 	@sh examples/demo.sh $(BUILD)/bulkheadctl
+
+# Install the tools, units, catalog, sysctl file, docs and the DKMS source
+# tree.  Test-only extensions are never installed.  `make install-dkms`
+# then builds and installs the modules for KVER through DKMS.
+PREFIX  ?= /usr
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+
+install: $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard
+	install -D -m 0755 $(BUILD)/bulkheadctl $(DESTDIR)$(PREFIX)/sbin/bulkheadctl
+	install -D -m 0755 $(BUILD)/bulkhead-guard $(DESTDIR)$(PREFIX)/sbin/bulkhead-guard
+	install -d $(DESTDIR)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/doc/bulkhead
+	install -m 0644 boot-guard/systemd/*.service boot-guard/systemd/*.timer \
+		$(DESTDIR)/lib/systemd/system/
+	install -D -m 0644 boot-guard/systemd/90-bulkhead.conf $(DESTDIR)/etc/sysctl.d/90-bulkhead.conf
+	install -D -m 0644 boot-guard/bulkhead.catalog \
+		$(DESTDIR)$(PREFIX)/lib/systemd/catalog/bulkhead.catalog
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/bulkhead/
+	install -d -m 0700 $(DESTDIR)/var/lib/bulkhead
+	sh scripts/dkms-source.sh $(DESTDIR)$(PREFIX)/src/bulkhead-$(DKMS_VERSION)
+
+install-dkms:
+	dkms add -m bulkhead -v $(DKMS_VERSION) || true
+	dkms install -m bulkhead -v $(DKMS_VERSION) -k $(KVER)
 
 clean:
 	rm -rf $(BUILD)

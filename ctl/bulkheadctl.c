@@ -6,9 +6,13 @@
  *   bulkheadctl content verify FILE --schema S
  *   bulkheadctl content dump FILE [-o OUT.json]
  *   bulkheadctl schema check S
+ *   bulkheadctl [--state-dir D] status [--json] | history [--json]
+ *   bulkheadctl [--state-dir D] enable EXT | disable EXT | pin EXT VERSION | reset
  *
  * Exit codes: 0 success; 1 the content or schema was refused (the reason
- * is on stderr); 2 usage error or an input that could not be read.
+ * is on stderr), or for status: the machine is degraded; 2 usage error or
+ * an input that could not be read; 3 the guard's state could not be read
+ * or written.
  * This is the one place that prints: library calls return the reason and
  * the command reports it once.
  */
@@ -18,6 +22,7 @@
 #include <string.h>
 
 #include "content_json.h"
+#include "guard.h"
 #include "schema_file.h"
 
 #define EXIT_REFUSED	1
@@ -31,7 +36,9 @@ static const char usage_text[] =
 	"       bulkheadctl content verify FILE --schema S\n"
 	"       bulkheadctl content dump FILE [-o OUT.json]\n"
 	"       bulkheadctl schema check S\n"
-	"exit: 0 ok, 1 refused, 2 usage or unreadable input\n";
+	"       bulkheadctl [--state-dir D] status [--json] | history [--json]\n"
+	"       bulkheadctl [--state-dir D] enable EXT | disable EXT | pin EXT VERSION | reset\n"
+	"exit: 0 ok, 1 refused or degraded, 2 usage or unreadable input, 3 state unusable\n";
 
 static int usage(const char *why)
 {
@@ -44,6 +51,8 @@ static int usage(const char *why)
 struct opts {
 	const char *output;
 	const char *schema;
+	const char *state_dir;
+	bool json;
 	const char *args[2];
 	int nargs;
 };
@@ -53,6 +62,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "schema", required_argument, NULL, 's' },
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -67,6 +78,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 's':
 			o->schema = optarg;
+			break;
+		case 'd':
+			o->state_dir = optarg;
+			break;
+		case 'j':
+			o->json = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -242,6 +259,73 @@ static int cmd_schema_check(struct opts *o)
 	return 0;
 }
 
+static void guard_env(const struct opts *o, struct bg_env *env)
+{
+	bg_env_init(env);
+	if (o->state_dir)
+		env->state_dir = o->state_dir;
+}
+
+static int cmd_status(struct opts *o)
+{
+	struct bg_env env;
+
+	if (o->nargs || o->output || o->schema)
+		return usage("status takes only --json and --state-dir");
+	guard_env(o, &env);
+	return bg_cmd_status(&env, o->json);
+}
+
+static int cmd_history(struct opts *o)
+{
+	struct bg_env env;
+
+	if (o->nargs || o->output || o->schema)
+		return usage("history takes only --json and --state-dir");
+	guard_env(o, &env);
+	return bg_cmd_history(&env, o->json);
+}
+
+static int cmd_enable_disable(struct opts *o, bool enable)
+{
+	struct bg_env env;
+
+	if (o->nargs != 1 || o->json || o->output || o->schema)
+		return usage(enable ? "enable needs EXT" : "disable needs EXT");
+	guard_env(o, &env);
+	return bg_cmd_enable(&env, o->args[0], enable);
+}
+
+static int cmd_enable(struct opts *o)
+{
+	return cmd_enable_disable(o, true);
+}
+
+static int cmd_disable(struct opts *o)
+{
+	return cmd_enable_disable(o, false);
+}
+
+static int cmd_pin(struct opts *o)
+{
+	struct bg_env env;
+
+	if (o->nargs != 2 || o->json || o->output || o->schema)
+		return usage("pin needs EXT VERSION (0 unpins)");
+	guard_env(o, &env);
+	return bg_cmd_pin(&env, o->args[0], o->args[1]);
+}
+
+static int cmd_reset(struct opts *o)
+{
+	struct bg_env env;
+
+	if (o->nargs || o->json || o->output || o->schema)
+		return usage("reset takes no arguments");
+	guard_env(o, &env);
+	return bg_cmd_reset(&env);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -253,12 +337,36 @@ int main(int argc, char **argv)
 		{ "content", "dump", cmd_content_dump },
 		{ "schema", "check", cmd_schema_check },
 	};
+	static const struct {
+		const char *word;
+		int (*fn)(struct opts *o);
+	} guard_cmds[] = {
+		{ "status", cmd_status },
+		{ "history", cmd_history },
+		{ "enable", cmd_enable },
+		{ "disable", cmd_disable },
+		{ "pin", cmd_pin },
+		{ "reset", cmd_reset },
+	};
 	struct opts o = {};
+	int first = 1;
 	size_t i;
 
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		fputs(usage_text, stdout);
 		return 0;
+	}
+	/* the guard's commands may follow --state-dir D */
+	if (argc >= 3 && !strcmp(argv[1], "--state-dir")) {
+		o.state_dir = argv[2];
+		first = 3;
+	}
+	for (i = 0; first < argc && i < sizeof(guard_cmds) / sizeof(guard_cmds[0]); i++) {
+		if (strcmp(argv[first], guard_cmds[i].word))
+			continue;
+		if (parse_opts(argc - first, argv + first, &o))
+			return usage(NULL);
+		return guard_cmds[i].fn(&o);
 	}
 	if (argc < 3)
 		return usage(NULL);

@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * guard.c - the guard's commands: the boot lifecycle and the operator's
+ * view and steering of the state store.
+ *
+ * Every command that changes state takes the directory's lock, loads,
+ * computes the new state with policy.c, saves it crash-safely and only
+ * then acts on it (writes the loader's decision, logs).  "boot" persists
+ * its decision before anything risky runs: if this boot dies while the
+ * loader works, the next one still knows what was tried.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json.h>
+
+#include "content_json.h"
+#include "guard.h"
+#include "log.h"
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : def;
+}
+
+void bg_env_init(struct bg_env *env)
+{
+	env->state_dir = env_or("BULKHEAD_STATE_DIR", "/var/lib/bulkhead");
+	env->config = env_or("BULKHEAD_GUARD_CONF", "/etc/bulkhead/guard.conf");
+	env->pstore_dir = env_or("BULKHEAD_PSTORE_DIR", "/sys/fs/pstore");
+	env->watchdog_dir = env_or("BULKHEAD_WATCHDOG_DIR", "/sys/class/watchdog");
+	env->cmdline = env_or("BULKHEAD_CMDLINE", "/proc/cmdline");
+	env->proc_sys_kernel = env_or("BULKHEAD_PROC_SYS_KERNEL", "/proc/sys/kernel");
+}
+
+static int64_t now_seconds(void)
+{
+	const char *fake = getenv("BULKHEAD_NOW");	/* tests: a fixed clock */
+
+	return fake && *fake ? strtoll(fake, NULL, 10) : (int64_t)time(NULL);
+}
+
+/* the state directory's lock: one writer at a time (guard vs. operator) */
+static int lock_state(const struct bg_env *env, int *ret_fd)
+{
+	_cleanup_free_ char *path = NULL;
+	int fd, err;
+
+	if (mkdir(env->state_dir, 0700) < 0 && errno != EEXIST) {
+		err = -errno;
+		bg_log(LOG_ERR, NULL, "state %s: cannot create: %s", env->state_dir,
+		       strerror(-err));
+		return err;
+	}
+	if (asprintf(&path, "%s/lock", env->state_dir) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		bg_log(LOG_ERR, NULL, "state %s: cannot lock: %s", path, strerror(-err));
+		return err;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+/*
+ * Load for an update.  Both copies unusable: say so loudly and start
+ * afresh with the loss on record, rather than refuse to boot.
+ */
+static int load_state(const struct bg_env *env, struct bg_state *st, bool for_update)
+{
+	enum bg_load_source src;
+	struct bulkhead_msg msg = { "" };
+	int err;
+
+	err = bg_state_load(env->state_dir, st, &src, &msg);
+	if (!err) {
+		if (src == BG_LOADED_PREVIOUS)
+			bg_log(LOG_WARNING, BG_MSGID_STATE_RECOVERED,
+			       "state %s: using the previous copy: %s", env->state_dir, msg.text);
+		return 0;
+	}
+	if (!for_update) {
+		bg_log(LOG_ERR, BG_MSGID_STATE_LOST, "state %s: unreadable: %s",
+		       env->state_dir, msg.text);
+		return err;
+	}
+	bg_log(LOG_CRIT, BG_MSGID_STATE_LOST,
+	       "state %s: both copies unreadable, starting afresh: %s", env->state_dir,
+	       msg.text);
+	memset(st, 0, sizeof(*st));
+	st->next_boot_id = 1;
+	bg_state_decide(st, 0, now_seconds(), BG_ACT_RESET, "", 0, 0,
+			"state lost: both copies unreadable; failure counts restart");
+	return 0;
+}
+
+static int save_state(const struct bg_env *env, const struct bg_state *st)
+{
+	struct bulkhead_msg msg;
+	int err;
+
+	err = bg_state_save(env->state_dir, st, &bg_real_fsops, &msg);
+	if (err)
+		bg_log(LOG_ERR, NULL, "%s", msg.text);
+	return err;
+}
+
+static void log_new_decisions(const struct bg_state *before, const struct bg_state *after)
+{
+	uint32_t i, skip = 0;
+
+	/* the log may have dropped old entries: match on the last one we had */
+	if (before->nr_decisions) {
+		const struct bg_decision *last = &before->decisions[before->nr_decisions - 1];
+
+		for (i = after->nr_decisions; i > 0; i--) {
+			if (!memcmp(&after->decisions[i - 1], last, sizeof(*last))) {
+				skip = i;
+				break;
+			}
+		}
+	}
+	for (i = skip; i < after->nr_decisions; i++)
+		bg_log_decision(&after->decisions[i]);
+}
+
+static int load_config(const struct bg_env *env, struct bg_guard_config *cfg)
+{
+	struct bulkhead_msg msg;
+	int err;
+
+	err = bg_config_load(env->config, cfg, &msg);
+	if (err)
+		bg_log(LOG_ERR, NULL, "%s", msg.text);
+	return err;
+}
+
+static void read_cmdline(const struct bg_env *env, struct bg_cmdline *c)
+{
+	_cleanup_free_ uint8_t *buf = NULL;
+	_cleanup_free_ char *text = NULL;
+	struct bulkhead_msg msg;
+	size_t len;
+
+	memset(c, 0, sizeof(*c));
+	if (bulkhead_read_file(env->cmdline, 64 * 1024, &buf, &len, &msg))
+		return;
+	text = strndup((char *)buf, len);
+	if (text && bg_cmdline_parse(text, c, &msg))
+		bg_log(LOG_WARNING, NULL, "%s: ignored", msg.text);
+}
+
+/*
+ * The loader's instructions for this boot: safe mode, what not to load,
+ * which content version to push.  Kernel command line overrides apply
+ * here, for this boot only, and never reach the stored state.
+ */
+static int write_boot_decision(const struct bg_env *env, const struct bg_state *st,
+			       const struct bg_cmdline *cl)
+{
+	_cleanup_json_ struct json_object *o = json_object_new_object();
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	struct json_object *dis = json_object_new_array();
+	struct json_object *content = json_object_new_array();
+	struct bulkhead_msg msg;
+	uint32_t i;
+	int err;
+
+	if (!o || !dis || !content || asprintf(&path, "%s/boot.json", env->state_dir) < 0)
+		goto err_nomem;
+	for (i = 0; i < st->nr_ext; i++) {
+		const struct bg_ext *e = &st->ext[i];
+		struct json_object *c;
+
+		if (e->status == BG_EXT_DISABLED) {
+			json_object_array_add(dis, json_object_new_string(e->name));
+			continue;
+		}
+		if (!e->chosen)
+			continue;
+		c = json_object_new_object();
+		if (!c)
+			goto err_nomem;
+		json_object_object_add(c, "extension", json_object_new_string(e->name));
+		json_object_object_add(c, "version", json_object_new_uint64(e->chosen));
+		json_object_array_add(content, c);
+	}
+	for (i = 0; i < cl->nr_disable; i++)
+		json_object_array_add(dis, json_object_new_string(cl->disable[i]));
+	json_object_object_add(o, "format", json_object_new_int(1));
+	json_object_object_add(o, "boot_id", json_object_new_uint64(st->current_boot));
+	json_object_object_add(o, "safe_mode", json_object_new_boolean(st->safe_mode || cl->safe_mode));
+	json_object_object_add(o, "disable", dis);
+	dis = NULL;
+	json_object_object_add(o, "content", content);
+	content = NULL;
+	if (asprintf(&text, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY)) < 0) {
+		text = NULL;
+		goto err_nomem;
+	}
+	err = bulkhead_write_file_atomic(path, text, strlen(text), 0644, &msg);
+	if (err)
+		bg_log(LOG_ERR, NULL, "%s", msg.text);
+	return err;
+
+err_nomem:
+	json_object_put(dis);
+	json_object_put(content);
+	bg_log(LOG_ERR, NULL, "boot decision: out of memory");
+	return -ENOMEM;
+}
+
+static int write_sysctl(const struct bg_env *env, const char *name, int value)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	char text[16];
+	int n, err;
+
+	if (asprintf(&path, "%s/%s", env->proc_sys_kernel, name) < 0)
+		return -ENOMEM;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	n = snprintf(text, sizeof(text), "%d\n", value);
+	if (fd < 0 || write(fd, text, (size_t)n) != n) {
+		err = -errno;
+		bg_log(LOG_WARNING, BG_MSGID_NO_REBOOT, "%s: cannot set to %d: %s", path, value,
+		       strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int read_sysctl(const struct bg_env *env, const char *name, int *ret)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ uint8_t *buf = NULL;
+	size_t len;
+
+	if (asprintf(&path, "%s/%s", env->proc_sys_kernel, name) < 0 ||
+	    bulkhead_read_file(path, 64, &buf, &len, NULL) || !len)
+		return -ENOENT;
+	buf[len - 1] = '\0';
+	*ret = atoi((char *)buf);
+	return 0;
+}
+
+/**
+ * bg_cmd_boot() - early boot: judge the last boot, decide, persist
+ * @env: paths
+ *
+ * Return: an exit code.
+ */
+int bg_cmd_boot(const struct bg_env *env)
+{
+	_cleanup_free_ struct bg_state *in = calloc(1, sizeof(*in));
+	_cleanup_free_ struct bg_state *out = calloc(1, sizeof(*out));
+	_cleanup_free_ char *journal = NULL, *archive = NULL;
+	_cleanup_close_ int lock = -1;
+	struct bg_guard_config cfg;
+	struct bg_evidence ev = {};
+	struct bg_cmdline cl;
+	struct bg_sources src;
+	struct bulkhead_msg msg;
+	int err;
+
+	if (!in || !out || asprintf(&journal, "%s/loader.journal", env->state_dir) < 0 ||
+	    asprintf(&archive, "%s/pstore", env->state_dir) < 0)
+		return BG_EXIT_FAILED;
+	if (load_config(env, &cfg))
+		cfg = (struct bg_guard_config){ .policy = bg_default_config,
+						.panic_timeout = 10, .panic_on_oops = true };
+	/* a crash must turn into a reboot, or there is no loop to count */
+	if (cfg.panic_timeout > 0) {
+		write_sysctl(env, "panic", cfg.panic_timeout);
+		write_sysctl(env, "panic_on_oops", cfg.panic_on_oops);
+	}
+	if (lock_state(env, &lock) || load_state(env, in, true))
+		return BG_EXIT_FAILED;
+	if (in->current_boot) {
+		src = (struct bg_sources){ .pstore_dir = env->pstore_dir,
+					   .watchdog_dir = env->watchdog_dir,
+					   .journal_path = journal,
+					   .archive_dir = archive };
+		msg.text[0] = '\0';
+		err = bg_evidence_gather(&src, in->current_boot, &ev, &msg);
+		/* on success msg may still list what could not be archived */
+		if (err || msg.text[0])
+			bg_log(LOG_WARNING, NULL, "evidence: %s", msg.text);
+	}
+	bg_policy_boot(in, &ev, &cfg.policy, now_seconds(), out);
+	if (save_state(env, out))
+		return BG_EXIT_FAILED;
+	log_new_decisions(in, out);
+	read_cmdline(env, &cl);
+	if (cl.safe_mode || cl.nr_disable)
+		bg_log(LOG_WARNING, cl.safe_mode ? BG_MSGID_SAFE_MODE : BG_MSGID_DISABLE,
+		       "kernel command line overrides for boot %llu:%s%s%s",
+		       (unsigned long long)out->current_boot, cl.safe_mode ? " safe mode" : "",
+		       cl.nr_disable ? " disable " : "", cl.nr_disable ? cl.disable[0] : "");
+	if (write_boot_decision(env, out, &cl))
+		return BG_EXIT_FAILED;
+	return BG_EXIT_OK;
+}
+
+static int simple_update(const struct bg_env *env,
+			 void (*fn)(const struct bg_state *in, const struct bg_config *cfg,
+				    int64_t now, struct bg_state *out, void *arg),
+			 void *arg)
+{
+	_cleanup_free_ struct bg_state *in = calloc(1, sizeof(*in));
+	_cleanup_free_ struct bg_state *out = calloc(1, sizeof(*out));
+	_cleanup_close_ int lock = -1;
+	struct bg_guard_config cfg;
+
+	if (!in || !out || load_config(env, &cfg) || lock_state(env, &lock) ||
+	    load_state(env, in, true))
+		return BG_EXIT_FAILED;
+	fn(in, &cfg.policy, now_seconds(), out, arg);
+	if (save_state(env, out))
+		return BG_EXIT_FAILED;
+	log_new_decisions(in, out);
+	return BG_EXIT_OK;
+}
+
+static void do_good(const struct bg_state *in, const struct bg_config *cfg, int64_t now,
+		    struct bg_state *out, void *arg)
+{
+	(void)arg;
+	bg_policy_good(in, cfg, now, out);
+}
+
+static void do_shutdown(const struct bg_state *in, const struct bg_config *cfg,
+			int64_t now, struct bg_state *out, void *arg)
+{
+	(void)cfg;
+	(void)arg;
+	bg_policy_shutdown(in, now, out);
+}
+
+int bg_cmd_good(const struct bg_env *env)
+{
+	return simple_update(env, do_good, NULL);
+}
+
+int bg_cmd_shutdown(const struct bg_env *env)
+{
+	return simple_update(env, do_shutdown, NULL);
+}
+
+struct steer {
+	const char *ext;
+	bool enable;
+	uint64_t version;
+	int result;
+};
+
+static void do_enable(const struct bg_state *in, const struct bg_config *cfg, int64_t now,
+		      struct bg_state *out, void *arg)
+{
+	struct steer *s = arg;
+	struct bg_ext *e;
+
+	(void)cfg;
+	*out = *in;
+	e = bg_state_ext(out, s->ext, true);
+	if (!e) {
+		s->result = -ENOSPC;
+		return;
+	}
+	e->status = s->enable ? BG_EXT_ENABLED : BG_EXT_DISABLED;
+	e->disabled_by_guard = false;
+	e->failures = 0;
+	e->nr_crashes = 0;
+	e->disabled_at = s->enable ? 0 : now;
+	snprintf(e->reason, sizeof(e->reason), "%s", s->enable ? "" : "disabled by operator");
+	bg_state_decide(out, out->current_boot, now, s->enable ? BG_ACT_ENABLE : BG_ACT_DISABLE,
+			e->name, e->chosen, e->chosen,
+			s->enable ? "enabled by operator" : "disabled by operator");
+}
+
+static void do_pin(const struct bg_state *in, const struct bg_config *cfg, int64_t now,
+		   struct bg_state *out, void *arg)
+{
+	struct steer *s = arg;
+	struct bg_ext *e;
+	char why[BG_REASON_LEN];
+
+	(void)cfg;
+	*out = *in;
+	e = bg_state_ext(out, s->ext, true);
+	if (!e) {
+		s->result = -ENOSPC;
+		return;
+	}
+	snprintf(why, sizeof(why), s->version ? "pinned by operator" : "unpinned by operator");
+	bg_state_decide(out, out->current_boot, now, BG_ACT_PIN, e->name, e->pinned,
+			s->version, why);
+	e->pinned = s->version;
+}
+
+static void do_reset(const struct bg_state *in, const struct bg_config *cfg, int64_t now,
+		     struct bg_state *out, void *arg)
+{
+	uint32_t i;
+
+	(void)cfg;
+	(void)arg;
+	*out = *in;
+	out->consecutive_failures = 0;
+	out->unexplained_failures = 0;
+	out->safe_mode = false;
+	out->safe_mode_reason[0] = '\0';
+	for (i = 0; i < out->nr_ext; i++) {
+		struct bg_ext *e = &out->ext[i];
+
+		e->failures = 0;
+		e->nr_crashes = 0;
+		if (e->status == BG_EXT_DISABLED && e->disabled_by_guard) {
+			e->status = BG_EXT_ENABLED;
+			e->disabled_by_guard = false;
+			e->reason[0] = '\0';
+		}
+	}
+	bg_state_decide(out, out->current_boot, now, BG_ACT_RESET, "", 0, 0,
+			"reset by operator: failure counts, safe mode and guard-made disables cleared");
+}
+
+int bg_cmd_enable(const struct bg_env *env, const char *ext, bool enable)
+{
+	struct steer s = { .ext = ext, .enable = enable };
+	int r;
+
+	if (!bh_name_valid(ext)) {
+		fprintf(stderr, "bulkheadctl: extension name '%s' is not valid\n", ext);
+		return BG_EXIT_USAGE;
+	}
+	r = simple_update(env, do_enable, &s);
+	if (!r && s.result) {
+		fprintf(stderr, "bulkheadctl: state %s: no room for extension '%s'\n",
+			env->state_dir, ext);
+		return BG_EXIT_FAILED;
+	}
+	return r;
+}
+
+int bg_cmd_pin(const struct bg_env *env, const char *ext, const char *version)
+{
+	struct steer s = { .ext = ext };
+	char *end;
+
+	if (!bh_name_valid(ext)) {
+		fprintf(stderr, "bulkheadctl: extension name '%s' is not valid\n", ext);
+		return BG_EXIT_USAGE;
+	}
+	errno = 0;
+	s.version = strtoull(version, &end, 10);
+	if (errno || *end || *version < '0' || *version > '9') {
+		fprintf(stderr, "bulkheadctl: pin %s: version '%s' is not an unsigned integer (0 unpins)\n",
+			ext, version);
+		return BG_EXIT_USAGE;
+	}
+	return simple_update(env, do_pin, &s);
+}
+
+int bg_cmd_reset(const struct bg_env *env)
+{
+	return simple_update(env, do_reset, NULL);
+}
+
+/* ---- status -------------------------------------------------------------- */
+
+struct health {
+	int panic_timeout;
+	int panic_on_oops;
+	bool watchdog_armed;
+	bool degraded;
+	struct json_object *reasons;
+};
+
+static bool watchdog_armed(const struct bg_env *env)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ uint8_t *buf = NULL;
+	size_t len;
+
+	if (asprintf(&path, "%s/watchdog0/state", env->watchdog_dir) < 0 ||
+	    bulkhead_read_file(path, 64, &buf, &len, NULL))
+		return false;
+	return len >= 6 && !memcmp(buf, "active", 6);
+}
+
+static void health_check(const struct bg_env *env, const struct bg_state *st,
+			 struct health *h)
+{
+	char text[BG_REASON_LEN + 64];
+	uint32_t i;
+
+	h->reasons = json_object_new_array();
+	h->panic_timeout = h->panic_on_oops = -1;
+	read_sysctl(env, "panic", &h->panic_timeout);
+	read_sysctl(env, "panic_on_oops", &h->panic_on_oops);
+	h->watchdog_armed = watchdog_armed(env);
+	if (st->safe_mode) {
+		snprintf(text, sizeof(text), "safe mode: %s", st->safe_mode_reason);
+		json_object_array_add(h->reasons, json_object_new_string(text));
+		h->degraded = true;
+	}
+	for (i = 0; i < st->nr_ext; i++) {
+		if (st->ext[i].status != BG_EXT_DISABLED)
+			continue;
+		snprintf(text, sizeof(text), "%s disabled: %s", st->ext[i].name,
+			 st->ext[i].reason);
+		json_object_array_add(h->reasons, json_object_new_string(text));
+		h->degraded = true;
+	}
+}
+
+static void fmt_time(int64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!t || !gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M:%SZ", &tm))
+		snprintf(buf, size, "-");
+}
+
+static void print_version(const char *label, uint64_t v)
+{
+	if (v)
+		printf(" %s %llu", label, (unsigned long long)v);
+	else
+		printf(" %s -", label);
+}
+
+static void print_decision(const struct bg_decision *d)
+{
+	char when[32];
+
+	fmt_time(d->at, when, sizeof(when));
+	printf("  %s boot %llu %-9s %s%s%s\n", when, (unsigned long long)d->boot_id,
+	       bg_action_name(d->action), d->extension, d->extension[0] ? ": " : "", d->reason);
+}
+
+int bg_cmd_status(const struct bg_env *env, bool json)
+{
+	_cleanup_free_ struct bg_state *st = calloc(1, sizeof(*st));
+	_cleanup_json_ struct json_object *o = NULL;
+	struct health h = {};
+	const struct bg_boot *cur;
+	char when[32];
+	uint32_t i;
+
+	if (!st || load_state(env, st, false))
+		return BG_EXIT_FAILED;
+	health_check(env, st, &h);
+	if (json) {
+		struct json_object *k = json_object_new_object();
+
+		o = json_object_new_object();
+		json_object_object_add(o, "format", json_object_new_int(1));
+		json_object_object_add(o, "degraded", json_object_new_boolean(h.degraded));
+		json_object_object_add(o, "degraded_reasons", h.reasons);
+		json_object_object_add(k, "panic_timeout", json_object_new_int(h.panic_timeout));
+		json_object_object_add(k, "panic_on_oops", json_object_new_int(h.panic_on_oops));
+		json_object_object_add(k, "watchdog_armed", json_object_new_boolean(h.watchdog_armed));
+		json_object_object_add(o, "kernel", k);
+		json_object_object_add(o, "state", bg_state_json(st));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
+		return h.degraded ? BG_EXIT_DEGRADED : BG_EXIT_OK;
+	}
+
+	printf("machine: %s\n", h.degraded ? "DEGRADED" : "ok");
+	for (i = 0; i < json_object_array_length(h.reasons); i++)
+		printf("  %s\n", json_object_get_string(json_object_array_get_idx(h.reasons, i)));
+	json_object_put(h.reasons);
+	cur = st->current_boot ? bg_state_boot(st, st->current_boot) : NULL;
+	fmt_time(cur ? cur->started : 0, when, sizeof(when));
+	printf("boot: %llu since %s%s; consecutive failures %u (unexplained %u)\n",
+	       (unsigned long long)st->current_boot, when,
+	       cur && cur->good_at ? ", good" : "", st->consecutive_failures,
+	       st->unexplained_failures);
+	if (h.panic_timeout <= 0)
+		printf("warning: a panic does not reboot (kernel.panic = %d): a crash loop cannot turn\n",
+		       h.panic_timeout);
+	if (!h.watchdog_armed)
+		printf("warning: no watchdog armed: a hang will not reset the machine\n");
+	printf("extensions:\n");
+	for (i = 0; i < st->nr_ext; i++) {
+		const struct bg_ext *e = &st->ext[i];
+
+		printf("  %-20s %-8s", e->name, e->status == BG_EXT_ENABLED ? "enabled" : "DISABLED");
+		print_version("active", e->active);
+		print_version("lkg", e->lkg);
+		print_version("pending", e->pending);
+		print_version("pinned", e->pinned);
+		printf("\n");
+	}
+	if (!st->nr_ext)
+		printf("  (none)\n");
+	printf("recent decisions:\n");
+	for (i = st->nr_decisions > 5 ? st->nr_decisions - 5 : 0; i < st->nr_decisions; i++)
+		print_decision(&st->decisions[i]);
+	return h.degraded ? BG_EXIT_DEGRADED : BG_EXIT_OK;
+}
+
+int bg_cmd_history(const struct bg_env *env, bool json)
+{
+	_cleanup_free_ struct bg_state *st = calloc(1, sizeof(*st));
+	_cleanup_json_ struct json_object *o = NULL;
+	char start[32];
+	uint32_t i;
+
+	if (!st || load_state(env, st, false))
+		return BG_EXIT_FAILED;
+	if (json) {
+		struct json_object *all = bg_state_json(st), *v;
+
+		o = json_object_new_object();
+		json_object_object_add(o, "format", json_object_new_int(1));
+		if (all && json_object_object_get_ex(all, "boots", &v))
+			json_object_object_add(o, "boots", json_object_get(v));
+		if (all && json_object_object_get_ex(all, "decisions", &v))
+			json_object_object_add(o, "decisions", json_object_get(v));
+		json_object_put(all);
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							      JSON_C_TO_STRING_NOSLASHESCAPE));
+		return BG_EXIT_OK;
+	}
+	printf("boots:\n");
+	for (i = 0; i < st->nr_boots; i++) {
+		const struct bg_boot *b = &st->boots[i];
+
+		fmt_time(b->started, start, sizeof(start));
+		printf("  %llu %s %-18s evidence %s%s%s\n", (unsigned long long)b->id, start,
+		       bg_boot_end_name(b->end), bg_evidence_kind_name(b->evidence.kind),
+		       b->evidence.extension[0] ? " " : "", b->evidence.extension);
+		if (b->evidence.detail[0])
+			printf("      %s\n", b->evidence.detail);
+	}
+	printf("decisions:\n");
+	for (i = 0; i < st->nr_decisions; i++)
+		print_decision(&st->decisions[i]);
+	return BG_EXIT_OK;
+}

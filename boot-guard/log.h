@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * log.h - the guard's messages to operators: the journal with a
+ * MESSAGE_ID (catalog: boot-guard/bulkhead.catalog), or stderr where
+ * there is no journal (busybox init, tests).
+ */
+#ifndef BG_LOG_H
+#define BG_LOG_H
+
+#include <syslog.h>
+
+#include "state.h"
+
+#define BG_MSGID_FAILED_BOOT	"f9ef35fcaf214f03a3142c02531b1ec7"
+#define BG_MSGID_ROLLBACK	"63ba0cacf22549b7a10afd4a038e58e5"
+#define BG_MSGID_DISABLE	"128012fddfbe40f9ad6b96bb5737ecda"
+#define BG_MSGID_SAFE_MODE	"83655a27a74a49879a40422d94ccdda3"
+#define BG_MSGID_ENABLE		"1dd09e35a53c485685eea75a024334aa"
+#define BG_MSGID_PROMOTE	"19f8522fec6141c684167087ffd18632"
+#define BG_MSGID_STATE_RECOVERED "88d6c74566c94c32bb380a4bde0451fc"
+#define BG_MSGID_STATE_LOST	"50bee67840a34b2f9c7c4661a9039235"
+#define BG_MSGID_PIN		"0eae9ffd409243088cde4b1fa4dcdfcc"
+#define BG_MSGID_RESET		"744360474ee54686afd006e00ed8da4d"
+#define BG_MSGID_NO_REBOOT	"b25aa3996f964d5eb98cbbfc4fbee640"
+
+__attribute__((format(printf, 3, 4)))
+void bg_log(int priority, const char *msgid, const char *fmt, ...);
+void bg_log_decision(const struct bg_decision *d);
+
+#endif /* BG_LOG_H */

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * state.h - the boot guard's state: boot history, failure counts, every
+ * extension's state and content versions, and every decision with its
+ * reason.  docs/state.md describes the file.
+ *
+ * The store survives crashes and power cuts: every update writes a new
+ * file and renames it into place (the old one is kept as the previous
+ * copy), and every file carries a format version and a SHA-256 of its
+ * body, so a torn, truncated, zeroed or garbage file is detected and the
+ * previous copy used instead.
+ */
+#ifndef BG_STATE_H
+#define BG_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "evidence.h"
+#include "util.h"
+
+#define BG_STATE_FORMAT		1
+#define BG_MAX_EXT		32
+#define BG_MAX_BOOTS		16	/* boot history kept */
+#define BG_MAX_DECISIONS	64	/* decision log kept */
+#define BG_MAX_CRASHES		8	/* per extension, for the crash window */
+#define BG_REASON_LEN		256
+
+enum bg_boot_end {
+	BG_END_RUNNING = 0,	/* this boot, or not yet judged */
+	BG_END_CLEAN,		/* reached shutdown */
+	BG_END_GOOD,		/* reached good, no clean shutdown, no crash seen */
+	BG_END_CRASH_AFTER_GOOD,/* reached good, then crashed (evidence) */
+	BG_END_FAILED,		/* neither good nor clean shutdown */
+};
+
+struct bg_boot {
+	uint64_t id;
+	int64_t started;	/* unix seconds */
+	int64_t good_at;	/* 0: never */
+	int64_t shutdown_at;	/* 0: never */
+	enum bg_boot_end end;
+	struct bg_evidence evidence;
+};
+
+enum bg_ext_status {
+	BG_EXT_ENABLED = 0,
+	BG_EXT_DISABLED,
+};
+
+struct bg_ext {
+	char name[BH_NAME_LEN + 1];
+	enum bg_ext_status status;
+	char reason[BG_REASON_LEN];	/* why disabled */
+	int64_t disabled_at;
+	uint32_t disabled_good_boots;	/* good boots since the disable */
+	bool disabled_by_guard;		/* vs. by an operator */
+	uint64_t pinned;		/* 0: not pinned */
+	uint64_t active;		/* 0: none */
+	int64_t active_since;
+	uint64_t pending;		/* staged, not yet active; 0: none */
+	uint64_t lkg;			/* last known good; 0: none */
+	int64_t lkg_since;
+	uint64_t chosen;		/* what the loader pushes this boot */
+	int64_t changed_at;		/* last content or module change */
+	uint32_t failures;		/* attributed failures on @chosen */
+	uint32_t nr_crashes;
+	int64_t crashes[BG_MAX_CRASHES];/* attributed crashes, oldest first */
+};
+
+enum bg_action {
+	BG_ACT_NONE = 0,
+	BG_ACT_COUNT,		/* a failure was counted; no step yet */
+	BG_ACT_ROLLBACK,	/* extension back to its LKG content */
+	BG_ACT_DISABLE,
+	BG_ACT_SAFE_MODE,
+	BG_ACT_ENABLE,		/* operator, or an expired disable */
+	BG_ACT_PIN,
+	BG_ACT_RESET,
+	BG_ACT_PROMOTE,		/* content survived probation: now LKG */
+	BG_ACT__COUNT
+};
+
+struct bg_decision {
+	uint64_t boot_id;
+	int64_t at;
+	enum bg_action action;
+	char extension[BH_NAME_LEN + 1];	/* "" for machine-wide */
+	uint64_t from_version;
+	uint64_t to_version;
+	char reason[BG_REASON_LEN];
+};
+
+struct bg_state {
+	uint64_t next_boot_id;
+	uint64_t current_boot;		/* 0: no boot in progress */
+	uint32_t consecutive_failures;
+	uint32_t unexplained_failures;
+	bool safe_mode;
+	char safe_mode_reason[BG_REASON_LEN];
+	uint32_t nr_boots;
+	struct bg_boot boots[BG_MAX_BOOTS];	/* oldest first */
+	uint32_t nr_ext;
+	struct bg_ext ext[BG_MAX_EXT];
+	uint32_t nr_decisions;
+	struct bg_decision decisions[BG_MAX_DECISIONS];	/* oldest first */
+};
+
+/*
+ * The few syscalls the store makes, so tests can stop an update after
+ * any one of them (a crash) and check what the next read sees.
+ */
+struct bg_fsops {
+	int (*open)(const char *path, int flags, mode_t mode);
+	ssize_t (*write)(int fd, const void *buf, size_t len);
+	int (*fsync)(int fd);
+	int (*close)(int fd);
+	int (*rename)(const char *from, const char *to);
+	int (*unlink)(const char *path);
+};
+
+extern const struct bg_fsops bg_real_fsops;
+
+enum bg_load_source {
+	BG_LOADED_NEW,		/* no state yet: a fresh machine */
+	BG_LOADED_CURRENT,	/* state file */
+	BG_LOADED_PREVIOUS,	/* state file bad: the previous copy */
+};
+
+int bg_state_load(const char *dir, struct bg_state *ret,
+		  enum bg_load_source *ret_source, struct bulkhead_msg *msg);
+int bg_state_save(const char *dir, const struct bg_state *st,
+		  const struct bg_fsops *ops, struct bulkhead_msg *msg);
+struct json_object;
+struct json_object *bg_state_json(const struct bg_state *st);
+int bg_state_encode(const struct bg_state *st, char **ret_text, size_t *ret_len);
+int bg_state_decode(const char *text, size_t len, struct bg_state *ret,
+		    struct bulkhead_msg *msg);
+
+struct bg_ext *bg_state_ext(struct bg_state *st, const char *name, bool create);
+struct bg_boot *bg_state_boot(struct bg_state *st, uint64_t id);
+void bg_state_decide(struct bg_state *st, uint64_t boot_id, int64_t now,
+		     enum bg_action action, const char *ext, uint64_t from,
+		     uint64_t to, const char *reason);
+
+const char *bg_action_name(enum bg_action a);
+const char *bg_boot_end_name(enum bg_boot_end e);
+
+#endif /* BG_STATE_H */
