@@ -127,8 +127,9 @@ check-asan: $(ASAN_BINS) $(BUILD)/asan/bulkheadctl
 	@SUITE=asan ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		sh tests/run-unit.sh $(ASAN_BINS)
 
-check-cli: $(BUILD)/bulkheadctl
+check-cli: $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard
 	@sh tests/cli/test_content_cli.sh $(BUILD)/bulkheadctl
+	@sh tests/cli/test_guard_cli.sh $(BUILD)
 
 dkms-check:
 	@sh scripts/dkms-check.sh $(VM_KVERS)

@@ -1,0 +1,101 @@
+#!/bin/sh
+# test_guard_cli.sh BUILD - bulkhead-guard and bulkheadctl's guard commands
+# as init scripts and operators use them, against fixture directories
+# standing in for /var/lib/bulkhead, /sys/fs/pstore, /proc/sys/kernel and
+# /proc/cmdline: exit codes, boot.json, pstore archiving, the ladder seen
+# from outside, operator steering, damaged state and config, and the
+# systemd units (systemd-analyze verify, where available).
+set -u
+build=$1
+guard=$build/bulkhead-guard
+ctl=$build/bulkheadctl
+top=$(cd "$(dirname "$0")/../.." && pwd)
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$t/err" ] && sed 's/^/     /' "$t/err" "$t/out" 2>/dev/null | head -20; }
+
+export BULKHEAD_STATE_DIR=$t/state BULKHEAD_PSTORE_DIR=$t/pstore \
+	BULKHEAD_WATCHDOG_DIR=$t/watchdog BULKHEAD_CMDLINE=$t/cmdline \
+	BULKHEAD_PROC_SYS_KERNEL=$t/sys BULKHEAD_GUARD_CONF=$t/guard.conf
+mkdir -p "$t/pstore" "$t/sys" "$t/watchdog/watchdog0"
+echo 0 >"$t/sys/panic"
+echo 0 >"$t/sys/panic_on_oops"
+echo 0 >"$t/watchdog/watchdog0/bootstatus"
+echo "root=/dev/vda quiet" >"$t/cmdline"
+
+run() { "$@" >"$t/out" 2>"$t/err"; }
+has() { grep -q -- "$1" "$t/out" "$t/err"; }
+
+BULKHEAD_NOW=1000 run "$guard" boot && [ "$(cat "$t/sys/panic")" = 10 ] &&
+	[ "$(cat "$t/sys/panic_on_oops")" = 1 ] && ok "first boot makes panics reboot" || bad "first boot makes panics reboot"
+grep -q '"boot_id":1' "$t/state/boot.json" && ok "boot.json names boot 1" || bad "boot.json names boot 1"
+run "$ctl" status && has "machine: ok" && has "no watchdog armed" && ok "status ok, warns about the watchdog" || bad "status ok"
+
+# a crash: the shim's line in pstore, then the next boot
+printf '<0>[   12.3] bulkhead: fault extension=bh_execwatch op=event content=7\n' >"$t/pstore/dmesg-ramoops-0"
+BULKHEAD_NOW=1060 run "$guard" boot && has "disable bh_execwatch" && ok "shim fault disables the extension (no LKG), logged" || bad "shim fault disables"
+[ ! -e "$t/pstore/dmesg-ramoops-0" ] && [ -f "$t/state/pstore/boot-1/dmesg-ramoops-0" ] &&
+	ok "pstore record archived and erased" || bad "pstore record archived and erased"
+grep -q '"bh_execwatch"' "$t/state/boot.json" && ok "boot.json disables it for the loader" || bad "boot.json disables it"
+run "$ctl" status; rc=$?
+[ $rc = 1 ] && has "DEGRADED" && has "bh_execwatch disabled: failed boot naming bh_execwatch (shim-fault, op event, content 7)" &&
+	ok "status degraded, exit 1, names the evidence" || bad "status degraded (rc $rc)"
+run "$ctl" status --json; rc=$?
+[ $rc = 1 ] && has '"degraded":true' && has '"op":"event"' && has '"action":"disable"' &&
+	ok "status --json names extension, op, content and decision" || bad "status --json"
+run "$ctl" history && has "failed" && has "shim-fault bh_execwatch" && ok "history shows the failed boot" || bad "history"
+
+# operator steering
+run "$ctl" enable bh_execwatch && run "$ctl" status && has "machine: ok" && ok "enable clears degraded" || bad "enable"
+run "$ctl" pin bh_execwatch 5 && run "$ctl" status --json && has '"pinned":5' && ok "pin" || bad "pin"
+run "$ctl" pin bh_execwatch five; [ $? = 2 ] && has "not an unsigned integer" && ok "pin refuses a bad version (exit 2)" || bad "pin bad version"
+run "$ctl" enable "bad/name"; [ $? = 2 ] && ok "enable refuses a bad name (exit 2)" || bad "enable bad name"
+run "$ctl" disable bh_execwatch && run "$ctl" reset && run "$ctl" status; [ $? = 1 ] && has "disabled by operator" &&
+	ok "reset keeps an operator's disable" || bad "reset keeps operator disable"
+
+# unattributed failures: counted until the threshold
+run "$ctl" enable bh_execwatch
+for n in 1 2; do BULKHEAD_NOW=$((2000 + n)) run "$guard" boot; done
+run "$ctl" status && has "consecutive failures 2 (unexplained 2)" && ok "unexplained failures counted, nothing disabled" || bad "unexplained counted"
+run "$guard" good && run "$ctl" status && has "consecutive failures 0" && ok "good resets the count" || bad "good resets"
+run "$guard" shutdown && BULKHEAD_NOW=3000 run "$guard" boot && run "$ctl" history && has "clean-shutdown" &&
+	ok "clean shutdown is no failure" || bad "clean shutdown"
+
+# kernel command line overrides reach boot.json, not the state
+echo "quiet bulkhead.safe_mode=1 bulkhead.disable=bh_vendor" >"$t/cmdline"
+run "$guard" shutdown && run "$guard" boot && grep -q '"safe_mode":true' "$t/state/boot.json" &&
+	grep -q '"bh_vendor"' "$t/state/boot.json" && run "$ctl" status --json && has '"safe_mode":false' &&
+	ok "command line overrides for one boot only" || bad "command line overrides"
+echo "quiet" >"$t/cmdline"
+
+# damaged state: the previous copy is used, and said so
+cp "$t/state/state" "$t/good-state"
+printf 'garbage' >"$t/state/state"
+run "$ctl" status; [ $? -le 1 ] && has "using the previous copy" && ok "damaged state falls back to the previous copy" || bad "damaged state fallback"
+printf 'garbage' >"$t/state/state.prev"
+run "$ctl" status; [ $? = 3 ] && has "unreadable" && ok "both copies damaged: status exits 3" || bad "both damaged status"
+run "$guard" boot && has "both copies unreadable, starting afresh" &&
+	run "$ctl" history && has "state lost" && ok "boot starts afresh and records the loss" || bad "boot after state loss"
+
+# config errors name the line
+printf '[policy]\nthreshold = 3\nrollback_after = soon\n' >"$t/guard.conf"
+run "$guard" good; [ $? = 3 ] && has "guard.conf: line 3: \[policy\] rollback_after = 'soon'" &&
+	ok "bad config refused with its line" || bad "bad config"
+rm -f "$t/guard.conf"
+run "$guard" frobnicate; [ $? = 2 ] && ok "unknown command exit 2" || bad "unknown command"
+
+if command -v systemd-analyze >/dev/null 2>&1; then
+	mkdir -p "$t/units"
+	for u in "$top"/boot-guard/systemd/*.service "$top"/boot-guard/systemd/*.timer; do
+		sed "s|/usr/sbin/bulkhead-guard|$(cd "$build" && pwd)/bulkhead-guard|" "$u" >"$t/units/$(basename "$u")"
+	done
+	systemd-analyze verify "$t"/units/* >"$t/out" 2>"$t/err" && ! grep -v 'bulkhead-load.service' "$t/err" | grep -q . &&
+		ok "systemd units verify" || bad "systemd units verify"
+fi
+
+echo "guard-cli: $pass passed, $fail failed"
+[ -n "${RESULTS:-}" ] && echo "guard $pass $fail" >>"$RESULTS"
+[ "$fail" = 0 ]
