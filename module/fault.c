@@ -47,6 +47,8 @@ static void bh_fault_report(unsigned long ip)
 				op = it->handover_op;
 				version = it->handover_version;
 				WRITE_ONCE(it->handover_task, NULL);
+				/* this task dies holding the content lock */
+				WRITE_ONCE(it->lock_dead, true);
 				break;
 			}
 		}

@@ -22,6 +22,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/dcache.h>
 #include <linux/fs.h>
 #include <linux/security.h>
 #include <linux/slab.h>
@@ -74,7 +75,8 @@ static int bh_ext_render(struct bh_ext_state *st, enum bh_file which,
 
 	if (which == BH_F_SCHEMA) {
 		/* the schema is immutable while the extension is registered */
-		mutex_lock(&st->content_lock);
+		if (!bh_ext_lock(st))
+			return READ_ONCE(st->lock_dead) ? -EIO : -EINTR;
 		n = st->ext ? bh_schema_format(st->ext->schema, NULL, 0) : -ENODEV;
 		if (n >= 0) {
 			s = bh_snapshot_alloc(n + 1);
@@ -114,8 +116,17 @@ static int bh_ext_render(struct bh_ext_state *st, enum bh_file which,
 				   (long long)atomic64_read(&st->faults));
 		break;
 	case BH_F_STATS:
+		/* a faulted extension's state is suspect: never call it again */
+		if (READ_ONCE(st->status) == BH_ST_FAULTED) {
+			s->len = scnprintf(s->text, size,
+					   "faulted: the shim calls nothing in this extension\n");
+			break;
+		}
 		/* the extension must not unregister while we are inside it */
-		mutex_lock(&st->content_lock);
+		if (!bh_ext_lock(st)) {
+			kfree(s);
+			return READ_ONCE(st->lock_dead) ? -EIO : -EINTR;
+		}
 		if (st->ext && st->ext->ops->show_stats) {
 			n = st->ext->ops->show_stats(st->ext, s->text, size);
 			s->len = n > 0 ? min_t(size_t, n, size) : 0;
@@ -276,14 +287,35 @@ void bh_fs_remove_extension(struct bh_ext_state *st)
 	int i;
 
 	for (i = 0; i < BH_F__COUNT; i++) {
-		if (!st->files[i])
+		struct dentry *d = st->files[i];
+
+		if (!d)
 			continue;
 		/* later opens of a file still looked up find nothing */
-		d_inode(st->files[i])->i_private = NULL;
-		securityfs_remove(st->files[i]);
+		d_inode(d)->i_private = NULL;
+		/*
+		 * securityfs_remove() unlinks but leaves a dentry that an open
+		 * file still holds hashed, so the directory would count as
+		 * not empty, stay behind, and make the next registration
+		 * under this name fail with EEXIST.  Unhash it, as d_delete()
+		 * does for a busy dentry after a real unlink.
+		 */
+		dget(d);
+		securityfs_remove(d);
+		d_drop(d);
+		dput(d);
 		st->files[i] = NULL;
 	}
-	securityfs_remove(st->dir);
+	/*
+	 * An open file also pins the directory's dentry (as its parent):
+	 * unhash it too, or the name stays visible and taken until close.
+	 */
+	if (st->dir) {
+		dget(st->dir);
+		securityfs_remove(st->dir);
+		d_drop(st->dir);
+		dput(st->dir);
+	}
 	st->dir = NULL;
 }
 

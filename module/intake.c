@@ -13,7 +13,9 @@
  * refused at close.  A refusal leaves the previous content active and
  * its reason in last_error.
  *
- * Errors a writer sees: EPERM (no CAP_SYS_ADMIN), EFBIG (too large),
+ * The file is root's, mode 0200: other users fail at open() with EACCES.
+ * Errors a writer sees: EPERM (no CAP_SYS_ADMIN, through a descriptor
+ * root opened and handed over), EFBIG (too large),
  * EBADMSG (the validator refused; also for bytes after the declared end
  * and for a file closed early), ESHUTDOWN (the extension is disabled or
  * faulted), ENODEV (it unregistered), or the extension's own errno when
@@ -77,7 +79,13 @@ int bh_content_commit(struct bh_ext_state *st, void *buf, size_t len)
 	struct bh_error e;
 	int err;
 
-	mutex_lock(&st->content_lock);
+	if (!bh_ext_lock(st)) {
+		if (READ_ONCE(st->lock_dead))
+			bh_set_last_error(st, "content not taken: the extension faulted during an earlier handover");
+		if (!retained)
+			kvfree(buf);
+		return READ_ONCE(st->lock_dead) ? -ESHUTDOWN : -EINTR;
+	}
 	if (!st->ext) {
 		err = -ENODEV;
 		goto err_free;

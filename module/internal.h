@@ -58,6 +58,12 @@ struct bh_ext_state {
 	struct task_struct *handover_task;	/* in take/drop, for faults */
 	enum bh_op handover_op;
 	u64 handover_version;
+	/*
+	 * The extension oopsed during a handover: the dead task still owns
+	 * @content_lock and never releases it.  Nothing waits for the lock
+	 * from then on; the content paths fail at once instead.
+	 */
+	bool lock_dead;
 
 	spinlock_t info_lock;		/* last_error: readable during a hang */
 	char last_error[BH_LAST_ERROR_LEN];
@@ -93,6 +99,7 @@ bool bh_name_disabled(const char *name);
 int bh_disable_list_set(const char *list);
 int bh_disable_list_show(char *buf, size_t size);
 int bh_ext_set_enabled(struct bh_ext_state *st, bool enable);
+bool bh_ext_lock(struct bh_ext_state *st);
 void bh_ext_put(struct bh_ext_state *st);
 struct bh_ext_state *bh_ext_get_by_inode(struct inode *inode);
 

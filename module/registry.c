@@ -16,6 +16,7 @@
 #include <linux/module.h>
 #include <linux/notifier.h>
 #include <linux/rculist.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -139,6 +140,26 @@ struct bh_ext_state *bh_ext_get_by_inode(struct inode *inode)
 	return st;
 }
 
+/**
+ * bh_ext_lock() - take @st->content_lock unless its owner died in an oops
+ * @st: the extension
+ *
+ * Return: true with the lock held; false when an oops inside a handover
+ * left the lock owned by a dead task, which nothing may wait for.
+ */
+bool bh_ext_lock(struct bh_ext_state *st)
+{
+	while (!mutex_trylock(&st->content_lock)) {
+		if (READ_ONCE(st->lock_dead))
+			return false;
+		/* a live handover may take long: poll, don't spin */
+		schedule_timeout_interruptible(HZ / 50);
+		if (signal_pending(current))
+			return false;
+	}
+	return true;
+}
+
 /*
  * Call drop_content under the handover breadcrumb.  Caller holds
  * @st->content_lock and has made sure no event can reach the extension.
@@ -164,14 +185,15 @@ static void bh_ext_drop(struct bh_ext_state *st)
  * enter it, so its module can be removed.
  *
  * Return: 0, -ENODEV if it unregistered, -EPERM to enable an extension
- * that safe mode or the disable list refuses, or the extension's refusal
- * of its content on re-enable.
+ * that safe mode or the disable list refuses, -EIO to enable one that
+ * faulted, or the extension's refusal of its content on re-enable.
  */
 int bh_ext_set_enabled(struct bh_ext_state *st, bool enable)
 {
 	int err = 0;
 
-	mutex_lock(&st->content_lock);
+	if (!bh_ext_lock(st))
+		return READ_ONCE(st->lock_dead) ? -ESHUTDOWN : -EINTR;
 	if (!st->ext) {
 		err = -ENODEV;
 		goto out_unlock;
@@ -188,6 +210,13 @@ int bh_ext_set_enabled(struct bh_ext_state *st, bool enable)
 	}
 	if (READ_ONCE(st->status) == BH_ST_ENABLED)
 		goto out_unlock;
+	if (READ_ONCE(st->status) == BH_ST_FAULTED) {
+		/* its state may be corrupt: only a fresh load brings it back */
+		pr_warn("extension %s: enable refused: it faulted; reload its module\n",
+			st->name);
+		err = -EIO;
+		goto out_unlock;
+	}
 	mutex_lock(&bh_registry_lock);
 	if (bh_safe_mode || bh_name_disabled(st->name) ||
 	    (st->owner && bh_name_disabled(st->owner->name)))
@@ -317,14 +346,24 @@ void bh_unregister_extension(struct bh_extension *ext)
 	/* events: no CPU is inside the extension after this */
 	synchronize_rcu();
 
-	mutex_lock(&st->content_lock);
-	if (READ_ONCE(st->status) == BH_ST_ENABLED)
+	/*
+	 * Wait for a handover in progress.  If one oopsed, its task died
+	 * holding the lock and will never touch the content again: detach
+	 * without the lock (uninterruptibly: module exit must finish).
+	 */
+	while (!mutex_trylock(&st->content_lock)) {
+		if (READ_ONCE(st->lock_dead))
+			break;
+		schedule_timeout_uninterruptible(HZ / 50);
+	}
+	if (READ_ONCE(st->status) == BH_ST_ENABLED && !READ_ONCE(st->lock_dead))
 		bh_ext_drop(st);
-	st->ext = NULL;
+	WRITE_ONCE(st->ext, NULL);
 	kvfree(st->content);
 	st->content = NULL;
 	st->content_len = 0;
-	mutex_unlock(&st->content_lock);
+	if (!READ_ONCE(st->lock_dead))
+		mutex_unlock(&st->content_lock);
 
 	ext->state = NULL;
 	pr_info("extension %s: unregistered\n", st->name);

@@ -23,12 +23,18 @@ out=$(cd "$out" && pwd)	# Kbuild's M= must be absolute
 cp -pR "$top/module/." "$out/"
 cp -p "$top"/lib/*.c "$top"/lib/*.h "$out/lib/"
 log=$out/build.log
+symvers_before=$(cat "$out/Module.symvers" 2>/dev/null | md5sum)
 if ! make -s -C "$kdir" M="$out" W=1 modules >"$log" 2>&1; then
 	cat "$log" >&2
 	echo "kbuild: $out: build failed against $kdir" >&2
 	exit 1
 fi
 if [ -n "$extra" ]; then
+	# Kbuild does not see that the shim's exported symbols changed: the
+	# extra modules would keep stale symbol CRCs and fail to load.
+	if [ "$symvers_before" != "$(md5sum <"$out/Module.symvers")" ]; then
+		rm -rf "$out/extra"
+	fi
 	mkdir -p "$out/extra"
 	cp -pR "$top/$extra/." "$out/extra/"
 	if ! make -s -C "$kdir" M="$out/extra" W=1 \
