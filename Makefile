@@ -134,8 +134,9 @@ check-cli: $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard
 dkms-check:
 	@sh scripts/dkms-check.sh $(VM_KVERS)
 
-check-vm: modules-vm $(BUILD)/bulkheadctl
+check-vm: modules-vm $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard
 	@sh tests/vm/run-all.sh $(BUILD) $(VM_KVERS)
+	@sh tests/vm/crash/run-all.sh $(BUILD) $(VM_KVERS)
 
 check-fuzz: $(BUILD)/fuzz/fuzz_validate $(UNIT_BINS)
 	@sh tests/fuzz/run.sh $(BUILD) 30
@@ -143,8 +144,9 @@ check-fuzz: $(BUILD)/fuzz/fuzz_validate $(UNIT_BINS)
 fuzz: deps $(BUILD)/fuzz/fuzz_validate $(UNIT_BINS)
 	@sh tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
 
-bench: deps $(BUILD)/bench/bench_validate
+bench: deps $(BUILD)/bench/bench_validate modules-vm
 	@$(BUILD)/bench/bench_validate
+	@for k in $(VM_KVERS); do sh tests/vm/bench-dispatch.sh $(BUILD) $$k || exit 1; done
 
 demo: deps all
 	@sh examples/demo.sh $(BUILD)/bulkheadctl

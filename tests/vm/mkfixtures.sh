@@ -1,0 +1,233 @@
+#!/bin/sh
+# mkfixtures.sh BULKHEADCTL OUTDIR - build the content files the VM
+# scenarios push into securityfs, from the readable JSON sources in
+# tests/vm/fixtures/, and check each one on the host first.
+#
+# Valid files are built with --schema, so a fixture that drifted from its
+# extension's schema fails here and not as a puzzling refusal in the
+# guest.  Damage that JSON can express (another extension, a 21st field,
+# a value out of range...) comes from JSON; damage it cannot (a bad magic,
+# a truncated file, a wrong digest...) is made by patching the bytes of a
+# good file, each patch documented below.  Every damaged file is listed in
+# OUTDIR/refusals.list with the refusal class the kernel must report and
+# the errno text the writer must see; the host's validator must refuse it
+# with that same class (except too-large, a limit of the kernel's intake
+# alone), so the table is checked from both sides.
+set -eu
+
+ctl=$1
+out=$2
+fx=$(cd "$(dirname "$0")/fixtures" && pwd)
+
+mkdir -p "$out"
+rm -f "$out"/*.bhc "$out"/refusals.list
+cp "$fx"/*.schema "$out/"
+
+die() {
+	echo "mkfixtures: $*" >&2
+	exit 1
+}
+
+# build NAME SCHEMA: NAME.json -> NAME.bhc, checked against SCHEMA.schema
+build() {
+	"$ctl" content build "$fx/$1.json" -o "$out/$1.bhc" --schema "$fx/$2.schema" ||
+		die "$1.json does not build as valid $2 content"
+}
+
+# build_raw SRC NAME: any JSON (possibly invalid for the schema) -> NAME.bhc
+build_raw() {
+	"$ctl" content build "$1" -o "$out/$2.bhc" || die "$1 does not build"
+}
+
+# octal escapes (for printf) of VALUE as NBYTES little-endian bytes; awk's
+# doubles are exact far beyond the 2^26-ish values patched here
+le_bytes() {
+	awk -v v="$1" -v n="$2" 'BEGIN {
+		for (i = 0; i < n; i++) { printf "\\%03o", v % 256; v = int(v / 256) }
+	}'
+}
+
+# put FILE OFFSET ESCAPES: overwrite bytes at OFFSET (dash's printf knows
+# octal escapes only, hence no \x)
+put() {
+	# shellcheck disable=SC2059
+	printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+put_le() {
+	put "$1" "$2" "$(le_bytes "$4" "$3")"
+}
+
+# recompute the header's SHA-256 (offset 104) over the payload (from 160),
+# for damage that must get past the digest to reach the record walk
+fix_digest() {
+	esc=$(tail -c +161 "$1" | sha256sum | cut -c1-64 | awk '{
+		h = "0123456789abcdef"
+		for (i = 1; i < 64; i += 2) {
+			hi = index(h, substr($0, i, 1)) - 1
+			lo = index(h, substr($0, i + 1, 1)) - 1
+			printf "\\%03o", hi * 16 + lo
+		}
+	}')
+	put "$1" 104 "$esc"
+}
+
+# refusal NAME CLASS ERRNO-TEXT: list a damaged file and check that the
+# host validator refuses it with CLASS
+refusal() {
+	host_class=$2
+	# the 64 MiB limit is the intake's: the file validator sees a file
+	# shorter than its header declares
+	[ "$2" = too-large ] && host_class=truncated-payload
+	if msg=$("$ctl" content verify "$out/$1.bhc" --schema "$fx/execwatch.schema" 2>&1); then
+		die "$1.bhc: the host validator accepts it: $msg"
+	fi
+	case $msg in
+	*"($host_class)"*) ;;
+	*) die "$1.bhc: want refusal class $host_class, host says: $msg" ;;
+	esac
+	echo "$1 $2 $3" >>"$out/refusals.list"
+}
+
+# ---- valid content -------------------------------------------------------
+for n in ew-v1 ew-v2 ew-v3 ew-bad-base; do
+	build "$n" execwatch
+done
+build noop-v1 noop
+build rawparse-v1 rawparse
+build takeoops-v1 takeoops
+build takeoops-v3 takeoops
+build eventoops-v1 eventoops
+# valid by the schema: bh_takeoops's own bug is what the rule "OOPS" hits
+build takeoops-v2-oops takeoops
+# the July 2024 file: builds (the builder encodes what the source says),
+# and the host validator must refuse it for its field count
+build_raw "$fx/rawparse-v2-21fields.json" rawparse-v2-21fields
+if msg=$("$ctl" content verify "$out/rawparse-v2-21fields.bhc" --schema "$fx/rawparse.schema" 2>&1) ||
+	! echo "$msg" | grep -q '(field-count)'; then
+	die "rawparse-v2-21fields.bhc: want a field-count refusal, got: $msg"
+fi
+
+# 200 successive execwatch versions for the cycles scenario, each a rule
+# set of its own so that every replacement really changes the table
+v=1
+while [ $v -le 200 ]; do
+	sed "s/@VERSION@/$v/g" "$fx/ew-cycle.json.in" >"$out/cycle.json"
+	"$ctl" content build "$out/cycle.json" -o "$out/cycle-$v.bhc" \
+		--schema "$fx/execwatch.schema" || die "cycle version $v does not build"
+	v=$((v + 1))
+done
+rm -f "$out/cycle.json"
+
+# ---- refusals the JSON source can express ---------------------------------
+# each is ew-bad-base.json (content version 9) with one thing changed
+for c in extension:wrong-extension schema:wrong-schema \
+	schema-version:wrong-schema-version template:unknown-template \
+	field-count:field-count field-type:field-type range:out-of-range \
+	string-empty:bad-string; do
+	name=${c%%:*}
+	class=${c#*:}
+	build_raw "$fx/ew-bad-$name.json" "bad-$name"
+	refusal "bad-$name" "$class" "Bad message"
+done
+
+# a path of 4096 bytes, one more than the schema's 4095: generated rather
+# than committed, a 4 KiB line of 'a' is not readable source
+long=/$(awk 'BEGIN { s = sprintf("%4095s", ""); gsub(/ /, "a", s); print s }')
+sed "s|\"/bin/bad\"|\"$long\"|" "$fx/ew-bad-base.json" >"$out/bad-string-long.json"
+build_raw "$out/bad-string-long.json" bad-string-long
+rm -f "$out/bad-string-long.json"
+refusal bad-string-long bad-string "Bad message"
+
+# ---- refusals made by patching bytes of ew-bad-base.bhc -------------------
+# Layout of ew-bad-base.bhc (docs/content-format.md): header 0..159; one
+# record at 160: template le16 @160, nr_fields le16 @162, len le32 @164
+# (29); field 0 u32 id: type @168, value @169; field 1 string path: type
+# @173, length le16 @174 (8), "/bin/bad" @176..183; field 2 u32 action:
+# type @184, value @185..188.  189 bytes in all, payload_len 29.
+base=$out/ew-bad-base.bhc
+[ "$(wc -c <"$base")" -eq 189 ] || die "ew-bad-base.bhc is not the 189 bytes the patches assume"
+
+patched() {
+	cp "$base" "$out/$1.bhc"
+	echo "$out/$1.bhc"
+}
+
+# byte 0 'X': not a content file
+put "$(patched bad-magic)" 0 'X'
+refusal bad-magic bad-magic "Bad message"
+
+# format_version 2
+put_le "$(patched bad-format-version)" 8 2 2
+refusal bad-format-version format-version "Bad message"
+
+# a reserved header byte set
+put "$(patched bad-header-reserved)" 150 '\001'
+refusal bad-header-reserved bad-header "Bad message"
+
+# content_version 0 (JSON refuses to build it)
+put_le "$(patched bad-content-version)" 88 8 0
+refusal bad-content-version content-version "Bad message"
+
+# sig_type 1: format 1 checks no signatures and refuses a claimed one
+put_le "$(patched bad-signature)" 140 4 1
+refusal bad-signature signature "Bad message"
+
+# the first 100 bytes: the writer closes before the header is complete, so
+# the refusal comes from close(), not write()
+head -c 100 "$base" >"$out/bad-truncated-header.bhc"
+refusal bad-truncated-header truncated-header "Bad message"
+
+# the last byte cut: closed before the declared payload is complete
+head -c 188 "$base" >"$out/bad-truncated-payload.bhc"
+refusal bad-truncated-payload truncated-payload "Bad message"
+
+# one byte after the declared end
+{ cat "$base"; printf '\000'; } >"$out/bad-trailing.bhc"
+refusal bad-trailing trailing-bytes "Bad message"
+
+# record_count 0 with the record still there: bytes left in the payload
+put_le "$(patched bad-trailing-record)" 84 4 0
+refusal bad-trailing-record trailing-bytes "Bad message"
+
+# action 0 -> 1 without updating the digest
+put "$(patched bad-digest)" 188 '\001'
+refusal bad-digest digest-mismatch "Bad message"
+
+# record_count 2, one record in the payload (the header is not hashed)
+put_le "$(patched bad-record-count)" 84 4 2
+refusal bad-record-count record-count "Bad message"
+
+# record len 30, one more than the payload holds; digest fixed
+f=$(patched bad-record-length)
+put_le "$f" 164 4 30
+fix_digest "$f"
+refusal bad-record-length record-length "Bad message"
+
+# path length 64: the string runs past its record's end; digest fixed
+f=$(patched bad-field-overrun)
+put_le "$f" 174 2 64
+fix_digest "$f"
+refusal bad-field-overrun field-overrun "Bad message"
+
+# path byte 0 = C0, an overlong UTF-8 lead byte; digest fixed
+f=$(patched bad-string-utf8)
+put "$f" 176 '\300'
+fix_digest "$f"
+refusal bad-string-utf8 bad-string "Bad message"
+
+# a header declaring 64 MiB + 1 byte of payload: EFBIG before anything is
+# allocated for it
+put_le "$(patched bad-too-large)" 96 8 $((64 * 1024 * 1024 + 1))
+refusal bad-too-large too-large "File too large"
+
+# the limit counts the whole file: payload 64 MiB - 159, file 64 MiB + 1
+put_le "$(patched bad-too-large-total)" 96 8 $((64 * 1024 * 1024 - 159))
+refusal bad-too-large-total too-large "File too large"
+
+# exactly 64 MiB in all is within the limit: the intake takes the header
+# (and allocates 64 MiB), and the file, closed early, is truncated-payload
+put_le "$(patched limit-exact)" 96 8 $((64 * 1024 * 1024 - 160))
+refusal limit-exact truncated-payload "Bad message"
+
+echo "mkfixtures: $(ls "$out"/*.bhc | wc -l) content files, $(wc -l <"$out/refusals.list") refusals in $out"

@@ -1,0 +1,112 @@
+#!/bin/sh
+# mkinitramfs.sh BUILD KVER - build BUILD/vm/KVER/initramfs.cpio.gz, the
+# whole guest the VM scenarios run in: busybox-static with its applet
+# links, root and one unprivileged user, the modules built for KVER by
+# `make modules-vm` (with modules.dep, so busybox modprobe finds them),
+# the host-built bulkheadctl with its shared libraries, the content
+# fixtures, the scenarios and /init.
+#
+# Nothing is taken from the host's own module tree: the guest loads only
+# what this project built.  The test extensions (BUILD/kmod-vm/KVER/extra)
+# are optional here, so that the harness can run before they exist; the
+# scenarios that need them then fail, which is the point.
+set -eu
+
+[ $# -eq 2 ] || {
+	echo "usage: $0 BUILD KVER" >&2
+	exit 2
+}
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "$1" && pwd)
+kver=$2
+kmod=$build/kmod-vm/$kver
+out=$build/vm/$kver
+root=$out/root
+
+die() {
+	echo "mkinitramfs: $*" >&2
+	exit 1
+}
+
+for f in "$kmod/bulkhead.ko" "$kmod/bh_execwatch.ko" "$build/bulkheadctl"; do
+	[ -f "$f" ] || die "$f missing (make modules-vm $build/bulkheadctl)"
+done
+busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
+# a dynamic busybox would need its libc in the guest too
+if ldd "$busybox" >/dev/null 2>&1; then
+	die "$busybox is not static (apt-get install busybox-static)"
+fi
+
+rm -rf "$root"
+mkdir -p "$root"
+cd "$root"
+mkdir -p bin dev etc proc sys tmp root home/bhuser usr vm/bin vm/scenarios vm/bench \
+	"lib/modules/$kver/extra"
+# su needs the root of the tree traversable by the user
+chmod 755 .
+chmod 1777 tmp
+
+cp "$busybox" bin/busybox
+for a in $("$busybox" --list); do
+	[ "$a" = busybox ] || ln -s busybox "bin/$a"
+done
+ln -s bin sbin
+ln -s ../bin usr/bin
+ln -s ../bin usr/sbin
+
+cat >etc/passwd <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+bhuser:x:1000:1000:unprivileged test user:/home/bhuser:/bin/sh
+EOF
+cat >etc/group <<'EOF'
+root:x:0:
+bhuser:x:1000:
+EOF
+
+# modules: ours only; depmod makes modules.dep for busybox modprobe
+cp "$kmod/bulkhead.ko" "$kmod/bh_execwatch.ko" "lib/modules/$kver/extra/"
+if ls "$kmod"/extra/*.ko >/dev/null 2>&1; then
+	cp "$kmod"/extra/*.ko "lib/modules/$kver/extra/"
+else
+	echo "mkinitramfs: warning: no test extensions in $kmod/extra" >&2
+fi
+# Every module that imports the shim's symbols must have been built
+# against this bulkhead.ko: a changed struct changes the symbol CRCs, and
+# a stale extension then fails to load ("disagrees about version of
+# symbol"), which would look like a module defect in the scenarios.
+# (Kbuild does not relink the test extensions when only the shim's
+# Module.symvers changed; `rm -rf $kmod/extra` and make modules-vm again.)
+for ko in "lib/modules/$kver/extra"/*.ko; do
+	/sbin/modprobe --dump-modversions "$ko" 2>/dev/null |
+		while read -r crc sym; do
+			want=$(awk -v s="$sym" '$2 == s { print $1 }' "$kmod/Module.symvers")
+			if [ -n "$want" ] && [ "$want" != "$crc" ]; then
+				echo "$(basename "$ko"): $sym $crc, bulkhead.ko exports $want"
+			fi
+		done
+done >"$out/crc-mismatch.txt"
+if [ -s "$out/crc-mismatch.txt" ]; then
+	cat "$out/crc-mismatch.txt" >&2
+	die "stale modules in $kmod: built against another bulkhead.ko (rm -rf $kmod/extra; make modules-vm)"
+fi
+depmod -b "$root" "$kver" 2>&1 | grep -v 'could not open' >&2 || true
+[ -s "lib/modules/$kver/modules.dep" ] || die "depmod made no modules.dep"
+
+# bulkheadctl and every shared object ldd names, the loader included, at
+# the paths the binary asks for
+cp "$build/bulkheadctl" vm/bin/
+for lib in $(ldd "$build/bulkheadctl" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+	mkdir -p ".$(dirname "$lib")"
+	cp -L "$lib" ".$lib"
+done
+
+sh "$here/mkfixtures.sh" "$build/bulkheadctl" "$root/vm/fixtures" >/dev/null
+cp "$here/lib.sh" vm/
+cp "$here"/scenarios/*.sh vm/scenarios/
+cp "$here"/bench/*.sh vm/bench/
+cp "$here/init.sh" init
+chmod 755 init
+
+find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1 >"$out/initramfs.cpio.gz.tmp"
+mv "$out/initramfs.cpio.gz.tmp" "$out/initramfs.cpio.gz"
+echo "mkinitramfs: $out/initramfs.cpio.gz ($(du -k "$out/initramfs.cpio.gz" | cut -f1) KiB)"
