@@ -164,6 +164,8 @@ install: $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard
 	install -m 0644 boot-guard/systemd/*.service boot-guard/systemd/*.timer \
 		$(DESTDIR)/lib/systemd/system/
 	install -D -m 0644 boot-guard/systemd/90-bulkhead.conf $(DESTDIR)/etc/sysctl.d/90-bulkhead.conf
+	install -D -m 0644 boot-guard/systemd/bulkhead-watchdog.conf \
+		$(DESTDIR)/etc/systemd/system.conf.d/bulkhead-watchdog.conf
 	install -D -m 0644 boot-guard/bulkhead.catalog \
 		$(DESTDIR)$(PREFIX)/lib/systemd/catalog/bulkhead.catalog
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/bulkhead/
