@@ -270,6 +270,7 @@ int bg_cmd_boot(const struct bg_env *env)
 	_cleanup_close_ int lock = -1;
 	struct bg_guard_config cfg;
 	struct bg_evidence ev = {};
+	const struct bg_boot *prev;
 	struct bg_cmdline cl;
 	struct bg_sources src;
 	struct bulkhead_msg msg;
@@ -302,6 +303,13 @@ int bg_cmd_boot(const struct bg_env *env)
 	bg_policy_boot(in, &ev, &cfg.policy, now_seconds(), out);
 	if (save_state(env, out))
 		return BG_EXIT_FAILED;
+	prev = in->current_boot ? bg_state_boot(out, in->current_boot) : NULL;
+	bg_log(LOG_INFO, BG_MSGID_BOOT, "boot %llu started; previous boot %llu %s (evidence: %s%s%s); consecutive failures %u",
+	       (unsigned long long)out->current_boot,
+	       (unsigned long long)in->current_boot,
+	       prev ? bg_boot_end_name(prev->end) : "none",
+	       bg_evidence_kind_name(ev.kind), ev.extension[0] ? " " : "", ev.extension,
+	       out->consecutive_failures);
 	log_new_decisions(in, out);
 	read_cmdline(env, &cl);
 	if (cl.safe_mode || cl.nr_disable)
@@ -339,6 +347,8 @@ static void do_good(const struct bg_state *in, const struct bg_config *cfg, int6
 {
 	(void)arg;
 	bg_policy_good(in, cfg, now, out);
+	bg_log(LOG_INFO, BG_MSGID_GOOD, "boot %llu is good; consecutive failures reset from %u",
+	       (unsigned long long)out->current_boot, in->consecutive_failures);
 }
 
 static void do_shutdown(const struct bg_state *in, const struct bg_config *cfg,
@@ -347,6 +357,8 @@ static void do_shutdown(const struct bg_state *in, const struct bg_config *cfg,
 	(void)cfg;
 	(void)arg;
 	bg_policy_shutdown(in, now, out);
+	bg_log(LOG_INFO, BG_MSGID_SHUTDOWN, "boot %llu shutting down cleanly",
+	       (unsigned long long)out->current_boot);
 }
 
 int bg_cmd_good(const struct bg_env *env)

@@ -22,6 +22,9 @@
 #define BG_MSGID_PIN		"0eae9ffd409243088cde4b1fa4dcdfcc"
 #define BG_MSGID_RESET		"744360474ee54686afd006e00ed8da4d"
 #define BG_MSGID_NO_REBOOT	"b25aa3996f964d5eb98cbbfc4fbee640"
+#define BG_MSGID_BOOT		"93b9250c5a8a4306ac106c82a6d0b847"
+#define BG_MSGID_GOOD		"3a43b40c28c54655b1f9b7141a6da92e"
+#define BG_MSGID_SHUTDOWN	"079d75aa4a9548d4a50f4aa29dc36814"
 
 __attribute__((format(printf, 3, 4)))
 void bg_log(int priority, const char *msgid, const char *fmt, ...);

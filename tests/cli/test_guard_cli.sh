@@ -87,6 +87,14 @@ run "$guard" good; [ $? = 3 ] && has "guard.conf: line 3: \[policy\] rollback_af
 rm -f "$t/guard.conf"
 run "$guard" frobnicate; [ $? = 2 ] && ok "unknown command exit 2" || bad "unknown command"
 
+# every MESSAGE_ID the guard logs has a catalog entry explaining it
+missing=""
+for id in $(sed -n 's/^#define BG_MSGID_[A-Z_]*[[:space:]]*"\([0-9a-f]*\)"/\1/p' "$top/boot-guard/log.h"); do
+	grep -q "^-- $id\$" "$top/boot-guard/bulkhead.catalog" || missing="$missing $id"
+done
+[ -z "$missing" ] && [ "$(grep -c '^#define BG_MSGID_' "$top/boot-guard/log.h")" -ge 14 ] &&
+	ok "every MESSAGE_ID has a catalog entry" || bad "catalog lacks:$missing"
+
 if command -v systemd-analyze >/dev/null 2>&1; then
 	mkdir -p "$t/units"
 	for u in "$top"/boot-guard/systemd/*.service "$top"/boot-guard/systemd/*.timer; do
