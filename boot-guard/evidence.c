@@ -898,64 +898,28 @@ static int gather_watchdog(const char *dir, struct bg_evidence *ev,
 static int read_tail(const char *path, size_t max, char **ret_buf,
 		     size_t *ret_len, struct bulkhead_msg *msg)
 {
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, skip = 0, want;
-	struct stat st;
+	_cleanup_free_ uint8_t *buf = NULL;
+	size_t len, skip = 0;
 	off_t start;
 	int err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		bulkhead_msg_set(msg, "%s: cannot open: %s", path, strerror(-err));
+	/* one byte more than the window: the byte before it, if any */
+	err = bulkhead_read_file_tail(path, max + 1, &buf, &len, &start, msg);
+	if (err)
 		return err;
-	}
-	if (fstat(fd, &st) < 0) {
-		err = -errno;
-		bulkhead_msg_set(msg, "%s: cannot stat: %s", path, strerror(-err));
-		return err;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		bulkhead_msg_set(msg, "%s: not a regular file", path);
-		return -EINVAL;
-	}
-	start = (uint64_t)st.st_size > max ? st.st_size - (off_t)max : 0;
-	want = (size_t)(st.st_size - start);
-	/* one spare byte: never a zero-sized allocation */
-	buf = malloc(want + 1);
-	if (!buf) {
-		bulkhead_msg_set(msg, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	while (len < want) {
-		ssize_t r = pread(fd, buf + len, want - len, start + (off_t)len);
-
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			bulkhead_msg_set(msg, "%s: read failed at byte %lld: %s", path,
-					 (long long)(start + (off_t)len), strerror(-err));
-			return err;
-		}
-		if (!r)
-			break;
-		len += (size_t)r;
-	}
-	if (start > 0) {
-		char c;
-
-		/* the tail starts mid-line unless the byte before it ends one */
-		if (pread(fd, &c, 1, start - 1) != 1 || c != '\n') {
-			const char *nl = memchr(buf, '\n', len);
+	if (start > 0 && len) {
+		/* the window starts mid-line unless the byte before it ends one */
+		if (buf[0] == '\n') {
+			skip = 1;
+		} else {
+			const uint8_t *nl = memchr(buf, '\n', len);
 
 			skip = nl ? (size_t)(nl - buf) + 1 : len;
 		}
 		memmove(buf, buf + skip, len - skip);
 		len -= skip;
 	}
-	*ret_buf = TAKE_PTR(buf);
+	*ret_buf = (char *)TAKE_PTR(buf);
 	*ret_len = len;
 	return 0;
 }

@@ -26,6 +26,61 @@ void bulkhead_msg_set(struct bulkhead_msg *msg, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* open @path for reading and make sure it is a regular file */
+static int open_regular(const char *path, int *ret_fd, off_t *ret_size,
+			struct bulkhead_msg *msg)
+{
+	struct stat st;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		bulkhead_msg_set(msg, "%s: cannot open: %s", path, strerror(-err));
+		return err;
+	}
+	if (fstat(fd, &st) < 0) {
+		err = -errno;
+		close(fd);
+		bulkhead_msg_set(msg, "%s: cannot stat: %s", path, strerror(-err));
+		return err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		bulkhead_msg_set(msg, "%s: not a regular file", path);
+		return -EINVAL;
+	}
+	*ret_fd = fd;
+	*ret_size = st.st_size;
+	return 0;
+}
+
+/* read up to @want bytes at @start; *@ret_len says how many there were */
+static int read_at(int fd, const char *path, uint8_t *buf, size_t want,
+		   off_t start, size_t *ret_len, struct bulkhead_msg *msg)
+{
+	size_t len = 0;
+	int err;
+
+	while (len < want) {
+		ssize_t n = pread(fd, buf + len, want - len, start + (off_t)len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			bulkhead_msg_set(msg, "%s: read failed at byte %lld: %s", path,
+					 (long long)(start + (off_t)len), strerror(-err));
+			return err;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*ret_len = len;
+	return 0;
+}
+
 /**
  * bulkhead_read_file() - read a whole regular file into memory
  * @path: file to read
@@ -41,58 +96,77 @@ int bulkhead_read_file(const char *path, size_t max, uint8_t **ret_buf,
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ uint8_t *buf = NULL;
-	struct stat st;
-	size_t len = 0;
+	size_t len;
+	off_t size;
 	int err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		bulkhead_msg_set(msg, "%s: cannot open: %s", path, strerror(-err));
+	err = open_regular(path, &fd, &size, msg);
+	if (err)
 		return err;
-	}
-	if (fstat(fd, &st) < 0) {
-		err = -errno;
-		bulkhead_msg_set(msg, "%s: cannot stat: %s", path, strerror(-err));
-		return err;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		bulkhead_msg_set(msg, "%s: not a regular file", path);
-		return -EINVAL;
-	}
-	if ((uint64_t)st.st_size > max) {
+	if ((uint64_t)size > max) {
 		bulkhead_msg_set(msg, "%s: %lld bytes, larger than the limit of %zu",
-				 path, (long long)st.st_size, max);
+				 path, (long long)size, max);
 		return -EFBIG;
 	}
 	/* one spare byte so a file that grew while we read is noticed */
-	buf = malloc((size_t)st.st_size + 1);
+	buf = malloc((size_t)size + 1);
 	if (!buf) {
 		bulkhead_msg_set(msg, "%s: out of memory for %lld bytes", path,
-				 (long long)st.st_size);
+				 (long long)size);
 		return -ENOMEM;
 	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size + 1 - len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			bulkhead_msg_set(msg, "%s: read failed at byte %zu: %s",
-					 path, len, strerror(-err));
-			return err;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > (size_t)st.st_size) {
-			bulkhead_msg_set(msg, "%s: changed size while being read", path);
-			return -EAGAIN;
-		}
+	err = read_at(fd, path, buf, (size_t)size + 1, 0, &len, msg);
+	if (err)
+		return err;
+	if (len > (size_t)size) {
+		bulkhead_msg_set(msg, "%s: changed size while being read", path);
+		return -EAGAIN;
 	}
 	*ret_buf = TAKE_PTR(buf);
 	*ret_len = len;
+	return 0;
+}
+
+/**
+ * bulkhead_read_file_tail() - read the last @max bytes of a regular file
+ * @path: file to read
+ * @max: how many bytes at most, from the end
+ * @ret_buf: malloc'd bytes, written on success only (free() them)
+ * @ret_len: their number
+ * @ret_start: the file offset they start at
+ * @msg: the reason on failure
+ *
+ * For files only ever appended to (journals), whose newest part is what
+ * counts however long they grew.
+ *
+ * Return: 0 or a negative errno.
+ */
+int bulkhead_read_file_tail(const char *path, size_t max, uint8_t **ret_buf,
+			    size_t *ret_len, off_t *ret_start,
+			    struct bulkhead_msg *msg)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ uint8_t *buf = NULL;
+	off_t size, start;
+	size_t len;
+	int err;
+
+	err = open_regular(path, &fd, &size, msg);
+	if (err)
+		return err;
+	start = (uint64_t)size > max ? size - (off_t)max : 0;
+	/* one spare byte: never a zero-sized allocation */
+	buf = malloc((size_t)(size - start) + 1);
+	if (!buf) {
+		bulkhead_msg_set(msg, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	err = read_at(fd, path, buf, (size_t)(size - start), start, &len, msg);
+	if (err)
+		return err;
+	*ret_buf = TAKE_PTR(buf);
+	*ret_len = len;
+	*ret_start = start;
 	return 0;
 }
 
