@@ -516,23 +516,36 @@ static void refuses_short_file_that_is_no_magic_prefix(void **state)
 	assert_refused(&b, &fx_schema, BH_E_MAGIC, BH_NO_RECORD, 0, "bad magic");
 }
 
-static void refuses_unknown_format_version(void **state)
+/*
+ * Set the le16 header field at @off of a valid file to each of @bad in
+ * turn: refused as @code at @off, with @fmt (one %u: the value) as the
+ * message.  @test names the seeds.
+ */
+static void refuses_le16_header_values(const char *test, size_t off,
+				       const u16 *bad, size_t n,
+				       enum bh_err code, const char *fmt)
 {
-	static const u16 bad[] = { 0, 2, 0x100, 0xffff };
 	_cleanup_fx_ struct fx_buf b = { 0 };
 	char name[80], msg[64];
 	unsigned int i;
 
-	(void)state;
 	assert_int_equal(fx_build_valid(&b), 0);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		fx_set_le16(&b, BH_OFF_FORMAT_VERSION, bad[i]);
-		snprintf(msg, sizeof(msg), "format version %u, this reader knows only 1",
-			 bad[i]);
-		assert_refused_as(seed_name(name, sizeof(name), __func__, i),
-				  &b, &fx_schema, BH_E_FORMAT_VERSION, BH_NO_RECORD,
-				  BH_OFF_FORMAT_VERSION, msg);
+	for (i = 0; i < n; i++) {
+		fx_set_le16(&b, off, bad[i]);
+		snprintf(msg, sizeof(msg), fmt, bad[i]);
+		assert_refused_as(seed_name(name, sizeof(name), test, i),
+				  &b, &fx_schema, code, BH_NO_RECORD, off, msg);
 	}
+}
+
+static void refuses_unknown_format_version(void **state)
+{
+	static const u16 bad[] = { 0, 2, 0x100, 0xffff };
+
+	(void)state;
+	refuses_le16_header_values(__func__, BH_OFF_FORMAT_VERSION, bad,
+				   sizeof(bad) / sizeof(bad[0]), BH_E_FORMAT_VERSION,
+				   "format version %u, this reader knows only 1");
 }
 
 static void names_other_format_before_truncation(void **state)
@@ -576,20 +589,11 @@ static void refuses_truncated_header(void **state)
 static void refuses_header_length_other_than_160(void **state)
 {
 	static const u16 bad[] = { 0, 159, 161, 0xffff };
-	_cleanup_fx_ struct fx_buf b = { 0 };
-	char name[80], msg[64];
-	unsigned int i;
 
 	(void)state;
-	assert_int_equal(fx_build_valid(&b), 0);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		fx_set_le16(&b, BH_OFF_HEADER_LEN, bad[i]);
-		snprintf(msg, sizeof(msg), "header length %u, format 1 requires 160",
-			 bad[i]);
-		assert_refused_as(seed_name(name, sizeof(name), __func__, i),
-				  &b, &fx_schema, BH_E_HEADER, BH_NO_RECORD,
-				  BH_OFF_HEADER_LEN, msg);
-	}
+	refuses_le16_header_values(__func__, BH_OFF_HEADER_LEN, bad,
+				   sizeof(bad) / sizeof(bad[0]), BH_E_HEADER,
+				   "header length %u, format 1 requires 160");
 }
 
 static void refuses_unknown_header_flags(void **state)
