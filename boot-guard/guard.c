@@ -41,37 +41,23 @@ void bg_env_init(struct bg_env *env)
 	env->proc_sys_kernel = env_or("BULKHEAD_PROC_SYS_KERNEL", "/proc/sys/kernel");
 }
 
-static int64_t now_seconds(void)
+/* unix seconds; BULKHEAD_NOW fixes the clock for tests */
+int64_t bg_now(void)
 {
 	const char *fake = getenv("BULKHEAD_NOW");	/* tests: a fixed clock */
 
 	return fake && *fake ? strtoll(fake, NULL, 10) : (int64_t)time(NULL);
 }
 
-/* the state directory's lock: one writer at a time (guard vs. operator) */
 static int lock_state(const struct bg_env *env, int *ret_fd)
 {
-	_cleanup_free_ char *path = NULL;
-	int fd, err;
+	struct bulkhead_msg msg;
+	int err;
 
-	if (mkdir(env->state_dir, 0700) < 0 && errno != EEXIST) {
-		err = -errno;
-		bg_log(LOG_ERR, NULL, "state %s: cannot create: %s", env->state_dir,
-		       strerror(-err));
-		return err;
-	}
-	if (asprintf(&path, "%s/lock", env->state_dir) < 0)
-		return -ENOMEM;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
-		err = -errno;
-		if (fd >= 0)
-			close(fd);
-		bg_log(LOG_ERR, NULL, "state %s: cannot lock: %s", path, strerror(-err));
-		return err;
-	}
-	*ret_fd = fd;
-	return 0;
+	err = bg_state_lock(env->state_dir, ret_fd, &msg);
+	if (err)
+		bg_log(LOG_ERR, NULL, "%s", msg.text);
+	return err;
 }
 
 /*
@@ -101,7 +87,7 @@ static int load_state(const struct bg_env *env, struct bg_state *st, bool for_up
 	       msg.text);
 	memset(st, 0, sizeof(*st));
 	st->next_boot_id = 1;
-	bg_state_decide(st, 0, now_seconds(), BG_ACT_RESET, "", 0, 0,
+	bg_state_decide(st, 0, bg_now(), BG_ACT_RESET, "", 0, 0,
 			"state lost: both copies unreadable; failure counts restart");
 	return 0;
 }
@@ -150,16 +136,35 @@ static int load_config(const struct bg_env *env, struct bg_guard_config *cfg)
 static void read_cmdline(const struct bg_env *env, struct bg_cmdline *c)
 {
 	_cleanup_free_ uint8_t *buf = NULL;
-	_cleanup_free_ char *text = NULL;
 	struct bulkhead_msg msg;
 	size_t len;
 
 	memset(c, 0, sizeof(*c));
-	if (bulkhead_read_file(env->cmdline, 64 * 1024, &buf, &len, &msg))
+	/* /proc/cmdline has no size: read it to its end */
+	if (bulkhead_read_pseudo_file(env->cmdline, 64 * 1024, &buf, &len, &msg))
 		return;
-	text = strndup((char *)buf, len);
-	if (text && bg_cmdline_parse(text, c, &msg))
+	if (bg_cmdline_parse((char *)buf, c, &msg))
 		bg_log(LOG_WARNING, NULL, "%s: ignored", msg.text);
+}
+
+/* /proc/sys/kernel/random/boot_id: a new UUID every time the kernel boots */
+static int read_kernel_boot_id(const struct bg_env *env, char buf[40])
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ uint8_t *text = NULL;
+	size_t len;
+
+	if (asprintf(&path, "%s/random/boot_id", env->proc_sys_kernel) < 0)
+		return -ENOMEM;
+	if (bulkhead_read_pseudo_file(path, 64, &text, &len, NULL))
+		return -ENOENT;
+	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		len--;
+	if (!len || len >= 40)
+		return -EINVAL;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	return 0;
 }
 
 /*
@@ -175,6 +180,7 @@ static int write_boot_decision(const struct bg_env *env, const struct bg_state *
 	struct json_object *dis = json_object_new_array();
 	struct json_object *content = json_object_new_array();
 	struct bulkhead_msg msg;
+	char kbid[40];
 	uint32_t i;
 	int err;
 
@@ -201,6 +207,9 @@ static int write_boot_decision(const struct bg_env *env, const struct bg_state *
 		json_object_array_add(dis, json_object_new_string(cl->disable[i]));
 	json_object_object_add(o, "format", json_object_new_int(1));
 	json_object_object_add(o, "boot_id", json_object_new_uint64(st->current_boot));
+	/* the loader's proof that this decision was made in this kernel boot */
+	if (!read_kernel_boot_id(env, kbid))
+		json_object_object_add(o, "kernel_boot_id", json_object_new_string(kbid));
 	json_object_object_add(o, "safe_mode", json_object_new_boolean(st->safe_mode || cl->safe_mode));
 	json_object_object_add(o, "disable", dis);
 	dis = NULL;
@@ -249,9 +258,8 @@ static int read_sysctl(const struct bg_env *env, const char *name, int *ret)
 	size_t len;
 
 	if (asprintf(&path, "%s/%s", env->proc_sys_kernel, name) < 0 ||
-	    bulkhead_read_file(path, 64, &buf, &len, NULL) || !len)
+	    bulkhead_read_pseudo_file(path, 64, &buf, &len, NULL) || !len)
 		return -ENOENT;
-	buf[len - 1] = '\0';
 	*ret = atoi((char *)buf);
 	return 0;
 }
@@ -300,7 +308,7 @@ int bg_cmd_boot(const struct bg_env *env)
 		if (err || msg.text[0])
 			bg_log(LOG_WARNING, NULL, "evidence: %s", msg.text);
 	}
-	bg_policy_boot(in, &ev, &cfg.policy, now_seconds(), out);
+	bg_policy_boot(in, &ev, &cfg.policy, bg_now(), out);
 	if (save_state(env, out))
 		return BG_EXIT_FAILED;
 	prev = in->current_boot ? bg_state_boot(out, in->current_boot) : NULL;
@@ -335,7 +343,7 @@ static int simple_update(const struct bg_env *env,
 	if (!in || !out || load_config(env, &cfg) || lock_state(env, &lock) ||
 	    load_state(env, in, true))
 		return BG_EXIT_FAILED;
-	fn(in, &cfg.policy, now_seconds(), out, arg);
+	fn(in, &cfg.policy, bg_now(), out, arg);
 	if (save_state(env, out))
 		return BG_EXIT_FAILED;
 	log_new_decisions(in, out);
@@ -508,7 +516,7 @@ static bool watchdog_armed(const struct bg_env *env)
 	size_t len;
 
 	if (asprintf(&path, "%s/watchdog0/state", env->watchdog_dir) < 0 ||
-	    bulkhead_read_file(path, 64, &buf, &len, NULL))
+	    bulkhead_read_pseudo_file(path, 64, &buf, &len, NULL))
 		return false;
 	return len >= 6 && !memcmp(buf, "active", 6);
 }

@@ -28,6 +28,7 @@ struct bg_env {
 };
 
 void bg_env_init(struct bg_env *env);
+int64_t bg_now(void);
 
 int bg_cmd_boot(const struct bg_env *env);
 int bg_cmd_good(const struct bg_env *env);

@@ -32,7 +32,7 @@ void bg_log(int priority, const char *msgid, const char *fmt, ...)
 	if (journal_available() &&
 	    sd_journal_send("MESSAGE=%s", text, "PRIORITY=%d", priority,
 			    "MESSAGE_ID=%s", msgid ? msgid : "",
-			    "SYSLOG_IDENTIFIER=bulkhead-guard", NULL) >= 0)
+			    "SYSLOG_IDENTIFIER=%s", program_invocation_short_name, NULL) >= 0)
 		return;
 	fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, names[priority & 7], text);
 }

@@ -26,6 +26,16 @@
 #define BG_MSGID_GOOD		"3a43b40c28c54655b1f9b7141a6da92e"
 #define BG_MSGID_SHUTDOWN	"079d75aa4a9548d4a50f4aa29dc36814"
 
+/* bulkhead-load and content staging (loader/) */
+#define BL_MSGID_LOADED	"f637a252a8024351a80e8b7771184e9c"
+#define BL_MSGID_LOAD_FAILED	"e2c0faa5bc704d1babba3dececf2681d"
+#define BL_MSGID_LOAD_SKIPPED	"6a103cace419413aa9e97756438457e4"
+#define BL_MSGID_LOADER_DONE	"f8f010baf7a14e63a3184fd7b192a517"
+#define BL_MSGID_CONFIG	"efdb689245c64908bceea117884fd3b9"
+#define BL_MSGID_STAGED	"2fe7ddf0c034443a9ecede5e978665cb"
+#define BL_MSGID_STAGE_REFUSED	"863b9f6edc9e437abf06373b513bb062"
+#define BL_MSGID_NO_DECISION	"79bd1119149b415d902a4c8f6efa6c8c"
+
 __attribute__((format(printf, 3, 4)))
 void bg_log(int priority, const char *msgid, const char *fmt, ...);
 void bg_log_decision(const struct bg_decision *d);

@@ -102,6 +102,28 @@ static void step_unattributed(struct bg_state *st, const struct bg_evidence *ev,
 	bg_state_decide(st, boot, now, BG_ACT_SAFE_MODE, "", 0, 0, why);
 }
 
+/*
+ * The crash came while staged content was being handed over (the loader
+ * journal's push, or the shim's fault line naming it): that content never
+ * became active.  Dropping it is the whole rollback; what the extension
+ * ran before is not to blame, and one such crash is enough.
+ */
+static bool drop_staged(struct bg_state *st, struct bg_ext *e, const struct bg_evidence *ev,
+			uint64_t boot, int64_t now, const char *what)
+{
+	char why[BG_REASON_LEN];
+
+	if (!ev->content_version || ev->content_version != e->pending ||
+	    ev->content_version == e->chosen)
+		return false;
+	snprintf(why, sizeof(why), "%s naming %s (%s, op %s) while content %llu was being staged: dropped, content %llu stays",
+		 what, e->name, bg_evidence_kind_name(ev->kind), ev->op[0] ? ev->op : "unknown",
+		 (unsigned long long)e->pending, (unsigned long long)e->chosen);
+	bg_state_decide(st, boot, now, BG_ACT_ROLLBACK, e->name, e->pending, e->chosen, why);
+	e->pending = 0;
+	return true;
+}
+
 /* one rung for an extension the evidence names */
 static void step_attributed(struct bg_state *st, struct bg_ext *e,
 			    const struct bg_evidence *ev, const struct bg_config *cfg,
@@ -109,6 +131,8 @@ static void step_attributed(struct bg_state *st, struct bg_ext *e,
 {
 	char why[BG_REASON_LEN];
 
+	if (drop_staged(st, e, ev, boot, now, what))
+		return;
 	e->failures++;
 	if (e->status == BG_EXT_DISABLED) {
 		/*
@@ -192,6 +216,8 @@ static void judge_previous(struct bg_state *st, struct bg_boot *b,
 			return;
 		}
 		b->end = BG_END_CRASH_AFTER_GOOD;
+		if (drop_staged(st, culprit, ev, boot, now, "crash after boot completed"))
+			return;
 		if (crash_counts(culprit, cfg, now)) {
 			step_attributed(st, culprit, ev, cfg, boot, now,
 					"repeated crashes after boot completed");

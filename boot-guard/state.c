@@ -18,6 +18,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json.h>
@@ -53,6 +55,7 @@ static const char *const action_names[BG_ACT__COUNT] = {
 	[BG_ACT_PIN] = "pin",
 	[BG_ACT_RESET] = "reset",
 	[BG_ACT_PROMOTE] = "promote",
+	[BG_ACT_STAGE] = "stage",
 };
 
 static const char *const end_names[] = {
@@ -173,6 +176,19 @@ static struct json_object *boot_json(const struct bg_boot *b)
 	return o;
 }
 
+static struct json_object *load_json(const struct bg_ext *e)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o || !add(o, "boot", json_object_new_uint64(e->load_boot)) ||
+	    !add(o, "result", json_object_new_string(e->load_result)) ||
+	    !add(o, "error", json_object_new_string(e->load_error))) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 static struct json_object *ext_json(const struct bg_ext *e)
 {
 	struct json_object *o = json_object_new_object();
@@ -208,6 +224,8 @@ static struct json_object *ext_json(const struct bg_ext *e)
 		crashes = NULL;
 		goto err;
 	}
+	if (!add(o, "load", load_json(e)))
+		goto err;
 	return o;
 err:
 	json_object_put(crashes);
@@ -488,6 +506,14 @@ int bg_state_decode(const char *text, size_t len, struct bg_state *ret,
 			}
 			e->crashes[e->nr_crashes++] = json_object_get_int64(t);
 		}
+		/* the loader's report came later than format 1: optional */
+		if (!d.bad && json_object_object_get_ex(o, "load", &c)) {
+			d.where = "state extension load";
+			e->load_boot = get_u64(&d, c, "boot");
+			get_str(&d, c, "result", e->load_result, sizeof(e->load_result));
+			get_str(&d, c, "error", e->load_error, sizeof(e->load_error));
+			d.where = "state extension";
+		}
 		if (!d.bad && !bh_name_valid(e->name)) {
 			bulkhead_msg_set(msg, "state extension: invalid name '%s'", e->name);
 			d.bad = true;
@@ -746,5 +772,43 @@ int bg_state_save(const char *dir, const struct bg_state *st,
 		return err;
 	}
 	ops->close(fd);
+	return 0;
+}
+
+/**
+ * bg_state_lock() - take the state directory's lock: one writer at a time
+ * @dir: the state directory (created, mode 0700, if missing)
+ * @ret_fd: the lock's descriptor; closing it releases the lock
+ * @msg: the reason on failure
+ *
+ * Every command that updates the state (the guard, the loader, the
+ * operator's steering and staging) holds it across load, change, save.
+ * A process that dies releases it.
+ *
+ * Return: 0 or a negative errno.
+ */
+int bg_state_lock(const char *dir, int *ret_fd, struct bulkhead_msg *msg)
+{
+	_cleanup_free_ char *path = NULL;
+	int fd, err;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		err = -errno;
+		bulkhead_msg_set(msg, "state %s: cannot create: %s", dir, strerror(-err));
+		return err;
+	}
+	if (asprintf(&path, "%s/lock", dir) < 0) {
+		bulkhead_msg_set(msg, "state %s: out of memory", dir);
+		return -ENOMEM;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		bulkhead_msg_set(msg, "state %s: cannot lock: %s", path, strerror(-err));
+		return err;
+	}
+	*ret_fd = fd;
 	return 0;
 }

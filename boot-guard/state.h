@@ -26,6 +26,7 @@
 #define BG_MAX_DECISIONS	64	/* decision log kept */
 #define BG_MAX_CRASHES		8	/* per extension, for the crash window */
 #define BG_REASON_LEN		256
+#define BG_LOAD_RESULT_LEN	24
 
 enum bg_boot_end {
 	BG_END_RUNNING = 0,	/* this boot, or not yet judged */
@@ -67,6 +68,10 @@ struct bg_ext {
 	uint32_t failures;		/* attributed failures on @chosen */
 	uint32_t nr_crashes;
 	int64_t crashes[BG_MAX_CRASHES];/* attributed crashes, oldest first */
+	/* what bulkhead-load reported for it (loader/load.c) */
+	uint64_t load_boot;		/* the boot of that report; 0: none yet */
+	char load_result[BG_LOAD_RESULT_LEN];	/* "loaded", "missing", ... */
+	char load_error[BG_REASON_LEN];	/* why it is not running, or "" */
 };
 
 enum bg_action {
@@ -79,6 +84,7 @@ enum bg_action {
 	BG_ACT_PIN,
 	BG_ACT_RESET,
 	BG_ACT_PROMOTE,		/* content survived probation: now LKG */
+	BG_ACT_STAGE,		/* an operator staged new content */
 	BG_ACT__COUNT
 };
 
@@ -132,6 +138,7 @@ int bg_state_load(const char *dir, struct bg_state *ret,
 		  enum bg_load_source *ret_source, struct bulkhead_msg *msg);
 int bg_state_save(const char *dir, const struct bg_state *st,
 		  const struct bg_fsops *ops, struct bulkhead_msg *msg);
+int bg_state_lock(const char *dir, int *ret_fd, struct bulkhead_msg *msg);
 struct json_object;
 struct json_object *bg_state_json(const struct bg_state *st);
 int bg_state_encode(const struct bg_state *st, char **ret_text, size_t *ret_len);

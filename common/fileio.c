@@ -170,6 +170,59 @@ int bulkhead_read_file_tail(const char *path, size_t max, uint8_t **ret_buf,
 	return 0;
 }
 
+/**
+ * bulkhead_read_pseudo_file() - read a /proc, /sys or securityfs file
+ * @path: file to read
+ * @max: refuse more than this many bytes with -EFBIG
+ * @ret_buf: malloc'd contents plus a NUL, written on success only
+ * @ret_len: their length, without the NUL
+ * @msg: the reason on failure (may be NULL)
+ *
+ * Such files claim a size of 0 (or of a page): they are read until end of
+ * file instead of by their size.
+ *
+ * Return: 0 or a negative errno.
+ */
+int bulkhead_read_pseudo_file(const char *path, size_t max, uint8_t **ret_buf,
+			      size_t *ret_len, struct bulkhead_msg *msg)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ uint8_t *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	buf = malloc(max + 1);
+	if (fd < 0 || !buf) {
+		err = fd < 0 ? -errno : -ENOMEM;
+		bulkhead_msg_set(msg, "%s: cannot open: %s", path, strerror(-err));
+		return err;
+	}
+	/* one byte more than allowed, to tell a full buffer from a long file */
+	while (len <= max) {
+		n = read(fd, buf + len, max + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			bulkhead_msg_set(msg, "%s: read failed: %s", path, strerror(-err));
+			return err;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > max) {
+		bulkhead_msg_set(msg, "%s: longer than the limit of %zu bytes", path, max);
+		return -EFBIG;
+	}
+	buf[len] = '\0';
+	*ret_buf = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
 static int write_all(int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;

@@ -59,6 +59,8 @@ int bulkhead_read_file(const char *path, size_t max, uint8_t **ret_buf,
 int bulkhead_read_file_tail(const char *path, size_t max, uint8_t **ret_buf,
 			    size_t *ret_len, off_t *ret_start,
 			    struct bulkhead_msg *msg);
+int bulkhead_read_pseudo_file(const char *path, size_t max, uint8_t **ret_buf,
+			      size_t *ret_len, struct bulkhead_msg *msg);
 int bulkhead_write_file_atomic(const char *path, const void *buf, size_t len,
 			       mode_t mode, struct bulkhead_msg *msg);
 

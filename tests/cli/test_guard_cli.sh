@@ -87,20 +87,23 @@ run "$guard" good; [ $? = 3 ] && has "guard.conf: line 3: \[policy\] rollback_af
 rm -f "$t/guard.conf"
 run "$guard" frobnicate; [ $? = 2 ] && ok "unknown command exit 2" || bad "unknown command"
 
-# every MESSAGE_ID the guard logs has a catalog entry explaining it
+# every MESSAGE_ID the guard and the loader log has a catalog entry
 missing=""
-for id in $(sed -n 's/^#define BG_MSGID_[A-Z_]*[[:space:]]*"\([0-9a-f]*\)"/\1/p' "$top/boot-guard/log.h"); do
+for id in $(sed -n 's/^#define B[GL]_MSGID_[A-Z_]*[[:space:]]*"\([0-9a-f]*\)"/\1/p' "$top/boot-guard/log.h"); do
 	grep -q "^-- $id\$" "$top/boot-guard/bulkhead.catalog" || missing="$missing $id"
 done
-[ -z "$missing" ] && [ "$(grep -c '^#define BG_MSGID_' "$top/boot-guard/log.h")" -ge 14 ] &&
+[ -z "$missing" ] && [ "$(grep -c '^#define B[GL]_MSGID_' "$top/boot-guard/log.h")" -ge 22 ] &&
 	ok "every MESSAGE_ID has a catalog entry" || bad "catalog lacks:$missing"
 
 if command -v systemd-analyze >/dev/null 2>&1; then
 	mkdir -p "$t/units"
-	for u in "$top"/boot-guard/systemd/*.service "$top"/boot-guard/systemd/*.timer; do
-		sed "s|/usr/sbin/bulkhead-guard|$(cd "$build" && pwd)/bulkhead-guard|" "$u" >"$t/units/$(basename "$u")"
+	for u in "$top"/boot-guard/systemd/*.service "$top"/boot-guard/systemd/*.timer \
+		"$top"/loader/systemd/*.service; do
+		sed -e "s|/usr/sbin/bulkhead-guard|$(cd "$build" && pwd)/bulkhead-guard|" \
+			-e "s|/usr/sbin/bulkhead-load|$(cd "$build" && pwd)/bulkhead-load|" \
+			"$u" >"$t/units/$(basename "$u")"
 	done
-	systemd-analyze verify "$t"/units/* >"$t/out" 2>"$t/err" && ! grep -v 'bulkhead-load.service' "$t/err" | grep -q . &&
+	systemd-analyze verify "$t"/units/* >"$t/out" 2>"$t/err" && ! grep -q . "$t/err" &&
 		ok "systemd units verify" || bad "systemd units verify"
 fi
 

@@ -526,6 +526,28 @@ static const struct row boot_rows[] = {
 		.end = BG_END_GOOD,
 	},
 
+	/* a crash while staging new content drops it; the old content stays */
+	{
+		.name = "crash_pushing_staged_content_drops_it",
+		.last = REACHED_GOOD,
+		.ext = { { X, .active = 5, .lkg = 4, .pending = 6, .changed_ago = HOUR }, Y_OLD },
+		.ev = { BG_EV_LOADER, X, "push", 6 },
+		.want = { { BG_ACT_ROLLBACK, X, 6, 5 } },
+		.ext_after = { { X, ON, 5, 4, 5 }, Y_SAME },
+		.failures_after = 0,
+		.end = BG_END_CRASH_AFTER_GOOD,
+	},
+	{
+		.name = "shim_fault_taking_staged_content_drops_it",
+		.last = REACHED_NOTHING,
+		.ext = { { X, .active = 4, .lkg = 4, .pending = 6, .changed_ago = HOUR }, Y_OLD },
+		.ev = { BG_EV_SHIM_FAULT, X, "take_content", 6 },
+		.want = { { BG_ACT_ROLLBACK, X, 6, 4 } },
+		.ext_after = { { X, ON, 4, 4, 4 }, Y_SAME },
+		.failures_after = 1,
+		.end = BG_END_FAILED,
+	},
+
 	/* a guard-made disable ends when newer content is staged */
 	{
 		/*
