@@ -25,24 +25,25 @@ VM_KVERS ?= $(shell for k in $$(ls /lib/modules 2>/dev/null | sort -V); do \
 MODULE_SRCS := $(shell find module -type f 2>/dev/null) $(wildcard lib/*.c lib/*.h)
 TEST_EXT_SRCS := $(shell find tests/extensions -type f 2>/dev/null)
 
-PKGS      := json-c inih libcrypto libsystemd zlib
+PKGS      := json-c inih libcrypto libsystemd zlib libkmod
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	     -Wformat=2 -Wno-format-nonliteral
-CPPFLAGS  += -D_GNU_SOURCE -Ilib -Icommon -Iboot-guard
+CPPFLAGS  += -D_GNU_SOURCE -Ilib -Icommon -Iboot-guard -Iloader
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 $(WARN) $(PKG_CFLAGS)
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=all
 
 LIB_SRCS    := $(wildcard lib/*.c)
-COMMON_SRCS := $(wildcard common/*.c) $(filter-out boot-guard/main.c,$(wildcard boot-guard/*.c))
+COMMON_SRCS := $(wildcard common/*.c) $(filter-out boot-guard/main.c,$(wildcard boot-guard/*.c)) \
+	       $(filter-out loader/main.c,$(wildcard loader/*.c))
 CTL_SRCS    := $(wildcard ctl/*.c)
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
-HDRS        := $(wildcard lib/*.h common/*.h ctl/*.h boot-guard/*.h tests/unit/*.h)
+HDRS        := $(wildcard lib/*.h common/*.h ctl/*.h boot-guard/*.h loader/*.h tests/unit/*.h)
 
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 ASAN_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
@@ -53,7 +54,7 @@ ASAN_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
 # keep object files make would treat as intermediate
 .SECONDARY:
 
-all: $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard module
+all: $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard $(BUILD)/bulkhead-load module
 
 # ---- kernel modules ---------------------------------------------------
 
@@ -93,6 +94,9 @@ $(BUILD)/bulkheadctl: $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS)) $(BUILD)/libbulkh
 $(BUILD)/bulkhead-guard: $(BUILD)/boot-guard/main.o $(BUILD)/libbulkhead.a
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
+$(BUILD)/bulkhead-load: $(BUILD)/loader/main.o $(BUILD)/libbulkhead.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(BUILD)/asan/bulkheadctl: $(patsubst %.c,$(BUILD)/asan/%.o,$(CTL_SRCS)) $(BUILD)/asan/libbulkhead.a
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -127,14 +131,15 @@ check-asan: $(ASAN_BINS) $(BUILD)/asan/bulkheadctl
 	@SUITE=asan ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		sh tests/run-unit.sh $(ASAN_BINS)
 
-check-cli: $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard
+check-cli: $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard $(BUILD)/bulkhead-load
 	@sh tests/cli/test_content_cli.sh $(BUILD)/bulkheadctl
 	@sh tests/cli/test_guard_cli.sh $(BUILD)
+	@sh tests/cli/test_stage_cli.sh $(BUILD)
 
 dkms-check:
 	@sh scripts/dkms-check.sh $(VM_KVERS)
 
-check-vm: modules-vm $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard
+check-vm: modules-vm $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard $(BUILD)/bulkhead-load
 	@sh tests/vm/run-all.sh $(BUILD) $(VM_KVERS)
 	@sh tests/vm/crash/run-all.sh $(BUILD) $(VM_KVERS)
 
@@ -147,6 +152,8 @@ fuzz: deps $(BUILD)/fuzz/fuzz_validate $(UNIT_BINS)
 bench: deps $(BUILD)/bench/bench_validate modules-vm
 	@$(BUILD)/bench/bench_validate
 	@for k in $(VM_KVERS); do sh tests/vm/bench-dispatch.sh $(BUILD) $$k || exit 1; done
+	@$(MAKE) --no-print-directory $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard $(BUILD)/bulkhead-load
+	@for k in $(VM_KVERS); do sh tests/vm/bench-load.sh $(BUILD) $$k || exit 1; done
 
 demo: deps all
 	@sh examples/demo.sh $(BUILD)/bulkheadctl
@@ -157,12 +164,14 @@ demo: deps all
 PREFIX  ?= /usr
 DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
-install: $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard
+install: $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard $(BUILD)/bulkhead-load
 	install -D -m 0755 $(BUILD)/bulkheadctl $(DESTDIR)$(PREFIX)/sbin/bulkheadctl
 	install -D -m 0755 $(BUILD)/bulkhead-guard $(DESTDIR)$(PREFIX)/sbin/bulkhead-guard
+	install -D -m 0755 $(BUILD)/bulkhead-load $(DESTDIR)$(PREFIX)/sbin/bulkhead-load
 	install -d $(DESTDIR)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/doc/bulkhead
 	install -m 0644 boot-guard/systemd/*.service boot-guard/systemd/*.timer \
-		$(DESTDIR)/lib/systemd/system/
+		loader/systemd/*.service $(DESTDIR)/lib/systemd/system/
+	install -d -m 0755 $(DESTDIR)/etc/bulkhead/extensions.d
 	install -D -m 0644 boot-guard/systemd/90-bulkhead.conf $(DESTDIR)/etc/sysctl.d/90-bulkhead.conf
 	install -D -m 0644 boot-guard/systemd/bulkhead-watchdog.conf \
 		$(DESTDIR)/etc/systemd/system.conf.d/bulkhead-watchdog.conf

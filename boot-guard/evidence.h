@@ -14,7 +14,8 @@
  *	BOOT_ID begin OP NAME VERSION
  *	BOOT_ID end OP NAME VERSION
  *
- * OP is "insert" (loading NAME's module; VERSION 0) or "push" (writing
+ * OP is "insert" (loading NAME's module; VERSION the content it is to run,
+ * 0 for none) or "push" (writing
  * content VERSION to extension NAME).  A begin of the boot in question
  * with no matching end after it is evidence against NAME.  A torn last
  * line (no newline) is ignored.

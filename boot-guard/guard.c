@@ -626,7 +626,11 @@ int bg_cmd_status(const struct bg_env *env, bool json)
 		print_version("lkg", e->lkg);
 		print_version("pending", e->pending);
 		print_version("pinned", e->pinned);
+		if (e->load_result[0])
+			printf(" load %s", e->load_result);
 		printf("\n");
+		if (e->load_error[0])
+			printf("  %-20s %s\n", "", e->load_error);
 	}
 	if (!st->nr_ext)
 		printf("  (none)\n");

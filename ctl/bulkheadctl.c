@@ -5,6 +5,7 @@
  *   bulkheadctl content build SOURCE.json -o FILE [--schema S]
  *   bulkheadctl content verify FILE --schema S
  *   bulkheadctl content dump FILE [-o OUT.json]
+ *   bulkheadctl content stage EXT FILE [--force] [--version V]
  *   bulkheadctl schema check S
  *   bulkheadctl [--state-dir D] status [--json] | history [--json]
  *   bulkheadctl [--state-dir D] enable EXT | disable EXT | pin EXT VERSION | reset
@@ -23,6 +24,8 @@
 
 #include "content_json.h"
 #include "guard.h"
+#include "loader.h"
+#include "log.h"
 #include "schema_file.h"
 
 #define EXIT_REFUSED	1
@@ -35,6 +38,8 @@ static const char usage_text[] =
 	"usage: bulkheadctl content build SOURCE.json -o FILE [--schema S]\n"
 	"       bulkheadctl content verify FILE --schema S\n"
 	"       bulkheadctl content dump FILE [-o OUT.json]\n"
+	"       bulkheadctl [--state-dir D] content stage EXT FILE [--force] [--version V]\n"
+	"                   [--config-dir D]\n"
 	"       bulkheadctl schema check S\n"
 	"       bulkheadctl [--state-dir D] status [--json] | history [--json]\n"
 	"       bulkheadctl [--state-dir D] enable EXT | disable EXT | pin EXT VERSION | reset\n"
@@ -52,6 +57,9 @@ struct opts {
 	const char *output;
 	const char *schema;
 	const char *state_dir;
+	const char *config_dir;
+	const char *version;
+	bool force;
 	bool json;
 	const char *args[2];
 	int nargs;
@@ -64,6 +72,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "schema", required_argument, NULL, 's' },
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "version", required_argument, NULL, 'V' },
+		{ "config-dir", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -84,6 +95,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'j':
 			o->json = true;
+			break;
+		case 'f':
+			o->force = true;
+			break;
+		case 'V':
+			o->version = optarg;
+			break;
+		case 'c':
+			o->config_dir = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -326,6 +346,76 @@ static int cmd_reset(struct opts *o)
 	return bg_cmd_reset(&env);
 }
 
+static int parse_version_arg(const char *text, uint64_t *ret)
+{
+	char *end;
+
+	errno = 0;
+	*ret = strtoull(text, &end, 10);
+	return errno || *end || *text < '1' || *text > '9' ? -EINVAL : 0;
+}
+
+/*
+ * Validate, store and hand over new content (loader/stage.c).  Exit 0
+ * staged (active or held as pending), 1 refused (nothing changed), 2
+ * usage or unreadable input, 3 state unusable.
+ */
+static int cmd_content_stage(struct opts *o)
+{
+	_cleanup_(bl_config_freep) struct bl_config *cfg = calloc(1, sizeof(*cfg));
+	struct bl_stage_opts so = {};
+	struct bl_stage_result res = {};
+	struct bl_kernel k = {};
+	struct bulkhead_msg msg;
+	struct bg_env env;
+	struct bl_ctx ctx;
+	const char *config_dir;
+	uint32_t i;
+	int err;
+
+	if (o->nargs != 2 || o->json || o->output || o->schema)
+		return usage("content stage needs EXT FILE");
+	if (!cfg)
+		return EXIT_USAGE;
+	so.ext = o->args[0];
+	so.file = o->args[1];
+	so.force = o->force;
+	if (o->version && parse_version_arg(o->version, &so.version))
+		return usage("--version needs a content version above 0");
+	guard_env(o, &env);
+	config_dir = o->config_dir ? o->config_dir :
+		getenv("BULKHEAD_EXTENSIONS_DIR") ? getenv("BULKHEAD_EXTENSIONS_DIR") :
+		"/etc/bulkhead/extensions.d";
+	bl_config_load_dir(config_dir, env.state_dir, cfg);
+	for (i = 0; i < cfg->nr_errors && i < BL_MAX_CONFIG_ERRORS; i++)
+		fprintf(stderr, "bulkheadctl: warning: %s\n", cfg->errors[i].text);
+	if (bl_kernel_real(&k, BL_SECURITYFS_ROOT, false, &msg)) {
+		fprintf(stderr, "bulkheadctl: %s\n", msg.text);
+		return EXIT_USAGE;
+	}
+	ctx = (struct bl_ctx){ .state_dir = env.state_dir, .cfg = cfg, .kernel = &k,
+			       .fsops = &bg_real_fsops, .now = bg_now() };
+	err = bl_stage(&ctx, &so, &res, &msg);
+	bl_kernel_release(&k);
+	if (err) {
+		bg_log(LOG_ERR, BL_MSGID_STAGE_REFUSED, "stage %s: %s", so.ext, msg.text);
+		switch (err) {
+		case -EBADMSG:
+		case -ESTALE:
+		case -EEXIST:
+		case -EIO:
+			return EXIT_REFUSED;
+		case -ENOSPC:
+			return BG_EXIT_FAILED;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	bg_log(LOG_NOTICE, BL_MSGID_STAGED, "stage %s: content %llu %s: %s", so.ext,
+	       (unsigned long long)res.version, res.outcome, res.detail);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -335,6 +425,7 @@ int main(int argc, char **argv)
 		{ "content", "build", cmd_content_build },
 		{ "content", "verify", cmd_content_verify },
 		{ "content", "dump", cmd_content_dump },
+		{ "content", "stage", cmd_content_stage },
 		{ "schema", "check", cmd_schema_check },
 	};
 	static const struct {
@@ -368,15 +459,15 @@ int main(int argc, char **argv)
 			return usage(NULL);
 		return guard_cmds[i].fn(&o);
 	}
-	if (argc < 3)
+	if (argc < first + 2)
 		return usage(NULL);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		if (strcmp(argv[1], cmds[i].group) || strcmp(argv[2], cmds[i].verb))
+		if (strcmp(argv[first], cmds[i].group) || strcmp(argv[first + 1], cmds[i].verb))
 			continue;
-		if (parse_opts(argc - 2, argv + 2, &o))
+		if (parse_opts(argc - first - 1, argv + first + 1, &o))
 			return usage(NULL);
 		return cmds[i].fn(&o);
 	}
-	fprintf(stderr, "bulkheadctl: unknown command '%s %s'\n", argv[1], argv[2]);
+	fprintf(stderr, "bulkheadctl: unknown command '%s %s'\n", argv[first], argv[first + 1]);
 	return usage(NULL);
 }
