@@ -45,19 +45,6 @@ static int parse_uint(const char *v, uint32_t max, uint32_t *ret)
 	return 0;
 }
 
-static int parse_bool(const char *v, bool *ret)
-{
-	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1")) {
-		*ret = true;
-		return 0;
-	}
-	if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0")) {
-		*ret = false;
-		return 0;
-	}
-	return -EINVAL;
-}
-
 static int cfg_handler(void *user, const char *section, const char *key,
 		       const char *value)
 {
@@ -95,7 +82,7 @@ static int cfg_handler(void *user, const char *section, const char *key,
 			return 1;
 		}
 		if (!strcmp(key, "expiry_on_new_content")) {
-			if (!parse_bool(value, &pol->expiry_on_new_content))
+			if (!bulkhead_parse_bool(value, &pol->expiry_on_new_content))
 				return 1;
 			snprintf(p->error, sizeof(p->error),
 				 "[policy] %s = '%s': not yes or no", key, value);
@@ -112,7 +99,7 @@ static int cfg_handler(void *user, const char *section, const char *key,
 			return 0;
 		}
 		if (!strcmp(key, "panic_on_oops")) {
-			if (!parse_bool(value, &p->cfg->panic_on_oops))
+			if (!bulkhead_parse_bool(value, &p->cfg->panic_on_oops))
 				return 1;
 			snprintf(p->error, sizeof(p->error),
 				 "[kernel] panic_on_oops = '%s': not yes or no", value);

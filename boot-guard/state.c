@@ -688,20 +688,53 @@ int bg_state_load(const char *dir, struct bg_state *ret,
 	return err == -ENOENT ? err2 : (err2 == -ENOENT ? err : -EBADMSG);
 }
 
-static int write_all(const struct bg_fsops *ops, int fd, const char *buf, size_t len)
+/**
+ * bg_fsops_write_all() - write all of @buf through @ops
+ * @ops: the syscalls
+ * @fd: where to
+ * @buf: bytes
+ * @len: their number
+ *
+ * Return: 0 or a negative errno.
+ */
+int bg_fsops_write_all(const struct bg_fsops *ops, int fd, const void *buf, size_t len)
 {
+	const char *p = buf;
+
 	while (len) {
-		ssize_t n = ops->write(fd, buf, len);
+		ssize_t n = ops->write(fd, p, len);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		buf += n;
+		if (n == 0)
+			return -EIO;
+		p += n;
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/**
+ * bg_fsops_fsync_dir() - make a directory's entries durable through @ops
+ * @ops: the syscalls
+ * @dir: the directory
+ *
+ * Return: 0 or a negative errno.
+ */
+int bg_fsops_fsync_dir(const struct bg_fsops *ops, const char *dir)
+{
+	int fd, err = 0;
+
+	fd = ops->open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (ops->fsync(fd) < 0)
+		err = -errno;
+	ops->close(fd);
+	return err;
 }
 
 /**
@@ -734,7 +767,7 @@ int bg_state_save(const char *dir, const struct bg_state *st,
 		bulkhead_msg_set(msg, "state %s: cannot create: %s", tmp, strerror(-err));
 		return err;
 	}
-	err = write_all(ops, fd, text, len);
+	err = bg_fsops_write_all(ops, fd, text, len);
 	if (!err && ops->fsync(fd) < 0)
 		err = -errno;
 	if (ops->close(fd) < 0 && !err)
@@ -762,17 +795,11 @@ int bg_state_save(const char *dir, const struct bg_state *st,
 				 strerror(-err));
 		return err;
 	}
-	fd = ops->open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (fd < 0 || ops->fsync(fd) < 0) {
-		err = -errno;
-		if (fd >= 0)
-			ops->close(fd);
+	err = bg_fsops_fsync_dir(ops, dir);
+	if (err)
 		bulkhead_msg_set(msg, "state %s: fsync of the directory failed: %s", dir,
 				 strerror(-err));
-		return err;
-	}
-	ops->close(fd);
-	return 0;
+	return err;
 }
 
 /**

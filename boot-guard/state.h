@@ -128,6 +128,9 @@ struct bg_fsops {
 
 extern const struct bg_fsops bg_real_fsops;
 
+int bg_fsops_write_all(const struct bg_fsops *ops, int fd, const void *buf, size_t len);
+int bg_fsops_fsync_dir(const struct bg_fsops *ops, const char *dir);
+
 enum bg_load_source {
 	BG_LOADED_NEW,		/* no state yet: a fresh machine */
 	BG_LOADED_CURRENT,	/* state file */

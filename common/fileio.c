@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * fileio.c - whole-file reads and crash-safe file replacement.
+ * fileio.c - whole-file reads (regular files, and /proc or securityfs files
+ * that claim no size), crash-safe file replacement, and the one spelling
+ * of booleans in configuration files.
  *
  * A replaced file is either the old one or the new one after a crash or a
  * power cut, never a torn mix: write a temporary file in the same
@@ -24,6 +26,28 @@ void bulkhead_msg_set(struct bulkhead_msg *msg, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg->text, sizeof(msg->text), fmt, ap);
 	va_end(ap);
+}
+
+/**
+ * bulkhead_parse_bool() - a yes/no value from a configuration file
+ * @text: "yes", "true" or "1"; "no", "false" or "0"
+ * @ret: the value, on success only
+ *
+ * The one spelling of booleans in every Bulkhead configuration file.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int bulkhead_parse_bool(const char *text, bool *ret)
+{
+	if (!strcmp(text, "yes") || !strcmp(text, "true") || !strcmp(text, "1")) {
+		*ret = true;
+		return 0;
+	}
+	if (!strcmp(text, "no") || !strcmp(text, "false") || !strcmp(text, "0")) {
+		*ret = false;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 /* open @path for reading and make sure it is a regular file */
@@ -241,19 +265,27 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/**
+ * bulkhead_fsync_dir() - make @dir's entries (a create, rename or unlink
+ * in it) durable
+ * @dir: the directory
+ *
+ * Return: 0 or a negative errno.
+ */
+int bulkhead_fsync_dir(const char *dir)
+{
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0 || fsync(dfd) < 0)
+		return -errno;
+	return 0;
+}
+
 static int fsync_parent_dir(const char *path)
 {
 	_cleanup_free_ char *copy = strdup(path);
-	_cleanup_close_ int dfd = -1;
 
-	if (!copy)
-		return -ENOMEM;
-	dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	if (fsync(dfd) < 0)
-		return -errno;
-	return 0;
+	return copy ? bulkhead_fsync_dir(dirname(copy)) : -ENOMEM;
 }
 
 /**

@@ -9,6 +9,7 @@
 #define BULKHEAD_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +55,7 @@ static inline void bulkhead_fclosep(FILE **f)
 /* hand ownership out of a _cleanup_ variable */
 #define TAKE_PTR(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })
 
+int bulkhead_parse_bool(const char *text, bool *ret);
 int bulkhead_read_file(const char *path, size_t max, uint8_t **ret_buf,
 		       size_t *ret_len, struct bulkhead_msg *msg);
 int bulkhead_read_file_tail(const char *path, size_t max, uint8_t **ret_buf,
@@ -61,6 +63,7 @@ int bulkhead_read_file_tail(const char *path, size_t max, uint8_t **ret_buf,
 			    struct bulkhead_msg *msg);
 int bulkhead_read_pseudo_file(const char *path, size_t max, uint8_t **ret_buf,
 			      size_t *ret_len, struct bulkhead_msg *msg);
+int bulkhead_fsync_dir(const char *dir);
 int bulkhead_write_file_atomic(const char *path, const void *buf, size_t len,
 			       mode_t mode, struct bulkhead_msg *msg);
 

@@ -103,20 +103,6 @@ void add_error(struct bl_config *cfg, const char *fmt, ...)
 	cfg->nr_errors++;
 }
 
-/* the same words guard.conf takes */
-static int parse_bool(const char *v, bool *ret)
-{
-	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1")) {
-		*ret = true;
-		return 0;
-	}
-	if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0")) {
-		*ret = false;
-		return 0;
-	}
-	return -EINVAL;
-}
-
 static bool module_name_valid(const char *s)
 {
 	size_t n;
@@ -234,7 +220,7 @@ static int handler(void *user, const char *section, const char *key,
 		return 1;
 	case K_REQUIRED:
 	case K_REGISTERS:
-		if (parse_bool(value, k == K_REQUIRED ? &e->required : &e->registers))
+		if (bulkhead_parse_bool(value, k == K_REQUIRED ? &e->required : &e->registers))
 			return parse_fail(st, "%s '%s' is not a boolean (yes, no, true, false, 1, 0)",
 					  key, value);
 		return 1;

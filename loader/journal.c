@@ -26,37 +26,6 @@ static const char *const op_names[] = {
 	[BL_JOURNAL_PUSH] = "push",
 };
 
-static int write_all(const struct bg_fsops *ops, int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = ops->write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int fsync_dir(const struct bg_fsops *ops, const char *dir)
-{
-	int fd, err = 0;
-
-	fd = ops->open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (ops->fsync(fd) < 0)
-		err = -errno;
-	ops->close(fd);
-	return err;
-}
-
 /* keep the newest whole lines, crash-safely (see the top of the file) */
 static int compact(const char *state_dir, const char *path, const struct bg_fsops *ops,
 		   struct bulkhead_msg *msg)
@@ -84,7 +53,7 @@ static int compact(const char *state_dir, const char *path, const struct bg_fsop
 		bulkhead_msg_set(msg, "journal %s: cannot create: %s", tmp, strerror(-err));
 		return err;
 	}
-	err = write_all(ops, fd, (const char *)start, len - (size_t)(start - buf));
+	err = bg_fsops_write_all(ops, fd, (const char *)start, len - (size_t)(start - buf));
 	if (!err && ops->fsync(fd) < 0)
 		err = -errno;
 	if (ops->close(fd) < 0 && !err)
@@ -96,7 +65,7 @@ static int compact(const char *state_dir, const char *path, const struct bg_fsop
 		ops->unlink(tmp);
 		return err;
 	}
-	err = fsync_dir(ops, state_dir);
+	err = bg_fsops_fsync_dir(ops, state_dir);
 	if (err)
 		bulkhead_msg_set(msg, "journal %s: compacted, but fsync of %s failed: %s",
 				 path, state_dir, strerror(-err));
@@ -169,7 +138,7 @@ int bl_journal_open(const char *state_dir, uint64_t boot_id, const struct bg_fso
 		 * (torn from "... 12") into a record naming the wrong version.
 		 * A sixth word, or a version that is no number, never parses.
 		 */
-		err = write_all(ops, fd, " torn\n", 6);
+		err = bg_fsops_write_all(ops, fd, " torn\n", 6);
 		if (!err && ops->fsync(fd) < 0)
 			err = -errno;
 		if (err) {
@@ -179,7 +148,7 @@ int bl_journal_open(const char *state_dir, uint64_t boot_id, const struct bg_fso
 		}
 	}
 	if (!existed) {
-		err = fsync_dir(ops, state_dir);
+		err = bg_fsops_fsync_dir(ops, state_dir);
 		if (err) {
 			bulkhead_msg_set(msg, "journal %s: created, but fsync of %s failed: %s",
 					 path, state_dir, strerror(-err));
@@ -224,7 +193,7 @@ int bl_journal_step(struct bl_journal *j, bool begin, enum bl_journal_op op,
 		bulkhead_msg_set(msg, "journal %s: record for '%s' too long", j->path, name);
 		return -EINVAL;
 	}
-	err = write_all(j->ops, j->fd, line, (size_t)n);
+	err = bg_fsops_write_all(j->ops, j->fd, line, (size_t)n);
 	if (!err && j->ops->fsync(j->fd) < 0)
 		err = -errno;
 	if (err)

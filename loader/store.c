@@ -135,15 +135,6 @@ int bl_store_get(const char *dir, uint64_t version, uint8_t **ret_buf, size_t *r
 	return err;
 }
 
-static int fsync_dir(const char *dir)
-{
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0 || fsync(fd) < 0)
-		return -errno;
-	return 0;
-}
-
 /**
  * bl_store_remove() - drop one content version from a store
  * @dir: the extension's store
@@ -166,7 +157,7 @@ int bl_store_remove(const char *dir, uint64_t version, struct bulkhead_msg *msg)
 		bulkhead_msg_set(msg, "store %s: cannot remove: %s", path, strerror(-err));
 		return err;
 	}
-	return fsync_dir(dir);
+	return bulkhead_fsync_dir(dir);
 }
 
 static bool kept(uint64_t v, const uint64_t *keep, size_t nr_keep)
@@ -229,7 +220,7 @@ int bl_store_prune(const char *dir, const uint64_t *keep, size_t nr_keep,
 	}
 	free(names);
 	if (removed && !err) {
-		err = fsync_dir(dir);
+		err = bulkhead_fsync_dir(dir);
 		if (err)
 			bulkhead_msg_set(msg, "store %s: fsync failed: %s", dir, strerror(-err));
 	}
@@ -283,7 +274,7 @@ int bl_store_link(const char *link, const char *target, struct bulkhead_msg *msg
 		bulkhead_msg_set(msg, "content_link %s: cannot replace: %s", link, strerror(-err));
 		return err;
 	}
-	err = fsync_dir(dirname(parent));
+	err = bulkhead_fsync_dir(dirname(parent));
 	if (err)
 		bulkhead_msg_set(msg, "content_link %s: replaced, but fsync of its directory failed: %s",
 				 link, strerror(-err));
