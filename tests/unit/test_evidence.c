@@ -18,7 +18,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,6 +30,10 @@
 #include <zlib.h>
 
 #include "evidence.h"
+#include "testutil.h"
+
+/* of the files a test puts down: 0666 less the umask, as fopen() creates files */
+#define PUT_MODE	0666
 
 /* ---- records ----------------------------------------------------------- */
 
@@ -195,12 +198,6 @@ static void assert_names(const struct bg_evidence *ev, enum bg_evidence_kind kin
 	assert_string_equal(ev->extension, extension);
 }
 
-static void assert_contains(const char *haystack, const char *needle)
-{
-	if (!strstr(haystack, needle))
-		fail_msg("'%s' lacks '%s'", haystack, needle);
-}
-
 /* xorshift64: the same "random" bytes on every run */
 static uint64_t rnd(uint64_t *s)
 {
@@ -252,32 +249,15 @@ static int fx_setup(void **state)
 	return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int fx_teardown(void **state)
 {
 	struct fx_dir *f = *state;
 
 	/* undo what the tests that make unlink fail did */
 	chmod(f->pstore, 0755);
-	nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	rm_tree(f->root);
 	free(f);
 	return 0;
-}
-
-static void put_file(const char *path, const void *data, size_t len)
-{
-	FILE *fp = fopen(path, "wb");
-
-	if (!fp)
-		fail_msg("%s: %s", path, strerror(errno));
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
 }
 
 /* @text into @dir/@name */
@@ -286,7 +266,7 @@ static void put_in(const char *dir, const char *name, const char *text)
 	char path[PATH_MAX];
 
 	JOIN(path, "%s/%s", dir, name);
-	put_file(path, text, strlen(text));
+	put_file_mode(path, text, strlen(text), PUT_MODE);
 }
 
 /* a sysfs-like watchdog: class/watchdogN is a link to the device's directory */
@@ -926,9 +906,9 @@ static void compressed_records_are_inflated_and_archived_as_text(void **state)
 	/* pstore appends its ECC notice after the compressed bytes */
 	memcpy(raw + raw_len, ecc, sizeof(ecc) - 1);
 	JOIN(path, "%s/dmesg-ramoops-0.enc.z", f->pstore);
-	put_file(path, raw, raw_len + sizeof(ecc) - 1);
+	put_file_mode(path, raw, raw_len + sizeof(ecc) - 1, PUT_MODE);
 	JOIN(path, "%s/dmesg-ramoops-1.enc.z", f->pstore);
-	put_file(path, zlib, zlib_len);
+	put_file_mode(path, zlib, zlib_len, PUT_MODE);
 
 	ev = gather_ok(&f->src, 5, &msg);
 	assert_string_equal(msg.text, "");
@@ -954,7 +934,7 @@ static void raw_deflate_record_alone_names_the_module(void **state)
 	struct bg_evidence ev;
 
 	JOIN(path, "%s/dmesg-ramoops-0.enc.z", f->pstore);
-	put_file(path, raw, len);
+	put_file_mode(path, raw, len, PUT_MODE);
 	f->src.archive_dir = NULL;
 	ev = gather_ok(&f->src, 5, &msg);
 	assert_names(&ev, BG_EV_OOPS_MODULE, "bh_takeoops");
@@ -973,7 +953,7 @@ static void undecodable_compressed_record_is_archived_as_it_is(void **state)
 
 	/* a stream cut in half, and text that was never compressed */
 	JOIN(path, "%s/dmesg-ramoops-0.enc.z", f->pstore);
-	put_file(path, cut, len / 2);
+	put_file_mode(path, cut, len / 2, PUT_MODE);
 	put_in(f->pstore, "dmesg-ramoops-1.enc.z", junk);
 	ev = gather_ok(&f->src, 9, &msg);
 	/* neither is read as text: a stray shim line in junk is not evidence */
@@ -1024,7 +1004,7 @@ static void inflating_stops_at_the_record_limit(void **state)
 	bomb = deflate_text(text, -MAX_WBITS, &len);
 	free(text);
 	JOIN(path, "%s/dmesg-ramoops-0.enc.z", f->pstore);
-	put_file(path, bomb, len);
+	put_file_mode(path, bomb, len, PUT_MODE);
 	f->src.archive_dir = NULL;
 	ev = gather_ok(&f->src, 1, &msg);
 	assert_names(&ev, BG_EV_NONE, "");
@@ -1180,7 +1160,7 @@ static void oversized_record_is_left_in_place(void **state)
 	assert_non_null(junk);
 	memset(junk, '\n', big);
 	JOIN(path, "%s/dmesg-huge-0", f->pstore);
-	put_file(path, junk, big);
+	put_file_mode(path, junk, big, PUT_MODE);
 	free(junk);
 	put_in(f->pstore, "dmesg-ramoops-0", REC_NULL_CALL);
 	ev = gather_ok(&f->src, 2, &msg);
@@ -1208,7 +1188,7 @@ static void unreadable_sources_fail_with_the_reason(void **state)
 
 	/* pstore's path is a file */
 	JOIN(path, "%s/pstore-file", f->root);
-	put_file(path, "x", 1);
+	put_file_mode(path, "x", 1, PUT_MODE);
 	f->src.pstore_dir = path;
 	assert_int_equal(bg_evidence_gather(&f->src, 1, &ev, &msg), -ENOTDIR);
 	assert_contains(msg.text, "pstore-file: cannot list: Not a directory");
@@ -1282,7 +1262,7 @@ static struct bg_evidence journal_only(struct fx_dir *f, uint64_t boot_id,
 {
 	struct bulkhead_msg msg;
 
-	put_file(f->journal, journal, strlen(journal));
+	put_file_mode(f->journal, journal, strlen(journal), PUT_MODE);
 	return gather_ok(&f->src, boot_id, &msg);
 }
 
@@ -1396,7 +1376,7 @@ static void loader_ignores_malformed_lines(void **state)
 			fail_msg("taken: %s", bad[i]);
 	}
 	/* embedded NUL bytes do not hide the lines after them */
-	put_file(f->journal, "3 begin push bh_\0x 1\n3 begin push bh_y 2\n", 41);
+	put_file_mode(f->journal, "3 begin push bh_\0x 1\n3 begin push bh_y 2\n", 41, PUT_MODE);
 	assert_names((struct bg_evidence[]){ gather_ok(&f->src, 3, &msg) },
 		     BG_EV_LOADER, "bh_y");
 	/* blanks, tabs and CRLF around the five words are fine */
@@ -1459,7 +1439,8 @@ static void strongest_evidence_wins_across_sources(void **state)
 		if (rows[i].record)
 			put_in(f->pstore, "dmesg-ramoops-0", rows[i].record);
 		if (rows[i].journal)
-			put_file(f->journal, rows[i].journal, strlen(rows[i].journal));
+			put_file_mode(f->journal, rows[i].journal, strlen(rows[i].journal),
+				      PUT_MODE);
 		put_watchdog(f, "watchdog0", rows[i].bootstatus);
 		ev = gather_ok(&f->src, 1, &msg);
 		if (ev.kind != rows[i].kind || strcmp(ev.extension, rows[i].extension))

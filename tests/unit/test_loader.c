@@ -21,7 +21,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,43 +33,10 @@
 #include "journal.h"
 #include "loader.h"
 #include "store.h"
+#include "testutil.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define NOW		1795000000LL
 #define BOOT		9
-
-/* ---- per-test resources, freed by the teardown even when a test fails ---- */
-
-static void **owned;
-static size_t nr_owned, owned_room;
-
-static void *own(void *p)
-{
-	assert_non_null(p);
-	if (nr_owned == owned_room) {
-		void **more = realloc(owned, (owned_room * 2 + 64) * sizeof(*owned));
-
-		assert_non_null(more);
-		owned = more;
-		owned_room = owned_room * 2 + 64;
-	}
-	owned[nr_owned++] = p;
-	return p;
-}
-
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, f);
-	n = vasprintf(&s, f, ap);
-	va_end(ap);
-	assert_true(n >= 0);
-	return own(s);
-}
 
 struct t {
 	char root[40];
@@ -115,23 +81,12 @@ err:
 	return -1;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int teardown(void **state)
 {
 	struct t *t = *state;
 
-	while (nr_owned)
-		free(owned[--nr_owned]);
-	free(owned);
-	owned = NULL;
-	owned_room = 0;
-	nftw(t->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free_owned();
+	rm_tree(t->root);
 	fk_free(t->fk);
 	free(t->state_dir);
 	free(t->journal);
@@ -223,45 +178,6 @@ static int load(struct t *t)
 
 	assert_int_equal(rc, t->rep.exit_code);
 	return rc;
-}
-
-/* ---- files ------------------------------------------------------------------ */
-
-static void put_file(const char *path, const void *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), len);
-	assert_int_equal(close(fd), 0);
-}
-
-/* the whole file, NUL-terminated; NULL when it does not exist */
-static char *slurp(const char *path, size_t *ret_len)
-{
-	struct stat st;
-	char *buf;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		assert_int_equal(errno, ENOENT);
-		return NULL;
-	}
-	assert_int_equal(fstat(fd, &st), 0);
-	buf = own(malloc((size_t)st.st_size + 1));
-	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
-	close(fd);
-	buf[st.st_size] = '\0';
-	if (ret_len)
-		*ret_len = (size_t)st.st_size;
-	return buf;
-}
-
-static void assert_contains(const char *text, const char *want)
-{
-	if (!strstr(text, want))
-		fail_msg("'%s' lacks '%s'", text, want);
 }
 
 /* ---- evidence ----------------------------------------------------------------- */
@@ -1296,105 +1212,12 @@ static void record_cuts_a_long_error_to_the_states_length(void **state)
 /* ======================================================================== */
 
 /*
- * A crash is a struct bg_fsops that, from call @at on, does nothing and
- * fails (EIO), as a process stopped at that syscall would; what it opened
- * is closed afterwards, as the kernel closes a dead process's files.  With
- * @chunk set a write takes at most that many bytes, so a crash can also
- * tear a line.
+ * A crash is fi_ops (testutil.h) in FI_CRASH mode: from call @at on, the
+ * journal's syscalls do nothing and fail (EIO), as a process stopped at
+ * that syscall would; fi_reap() then closes what it opened, as the kernel
+ * closes a dead process's files.  With @chunk set a write takes at most
+ * that many bytes, so a crash can also tear a line.
  */
-static struct {
-	unsigned int at;
-	unsigned int calls;
-	size_t chunk;
-	int fds[16];
-	unsigned int nr_fds;
-	const char *trace[512];
-} fi;
-
-static void fi_reset(unsigned int at, size_t chunk)
-{
-	memset(&fi, 0, sizeof(fi));
-	fi.at = at;
-	fi.chunk = chunk;
-}
-
-static bool fi_stopped(const char *what)
-{
-	unsigned int k = fi.calls++;
-
-	if (k < ARRAY_SIZE(fi.trace))
-		fi.trace[k] = what;
-	if (k >= fi.at) {
-		errno = EIO;
-		return true;
-	}
-	return false;
-}
-
-static int fi_open(const char *path, int flags, mode_t mode)
-{
-	int fd;
-
-	if (fi_stopped("open"))
-		return -1;
-	fd = open(path, flags, mode);
-	if (fd >= 0) {
-		assert_true(fi.nr_fds < ARRAY_SIZE(fi.fds));
-		fi.fds[fi.nr_fds++] = fd;
-	}
-	return fd;
-}
-
-static ssize_t fi_write(int fd, const void *buf, size_t len)
-{
-	if (fi_stopped("write"))
-		return -1;
-	if (fi.chunk && len > fi.chunk)
-		len = fi.chunk;
-	return write(fd, buf, len);
-}
-
-static int fi_fsync(int fd)
-{
-	return fi_stopped("fsync") ? -1 : fsync(fd);
-}
-
-static int fi_close(int fd)
-{
-	unsigned int i;
-
-	if (fi_stopped("close"))
-		return -1;
-	for (i = 0; i < fi.nr_fds; i++)
-		if (fi.fds[i] == fd)
-			fi.fds[i] = fi.fds[--fi.nr_fds];
-	return close(fd);
-}
-
-static int fi_rename(const char *from, const char *to)
-{
-	return fi_stopped("rename") ? -1 : rename(from, to);
-}
-
-static int fi_unlink(const char *path)
-{
-	return fi_stopped("unlink") ? -1 : unlink(path);
-}
-
-static const struct bg_fsops fi_ops = {
-	.open = fi_open,
-	.write = fi_write,
-	.fsync = fi_fsync,
-	.close = fi_close,
-	.rename = fi_rename,
-	.unlink = fi_unlink,
-};
-
-static void fi_reap(void)
-{
-	while (fi.nr_fds)
-		close(fi.fds[--fi.nr_fds]);
-}
 
 struct jstep {
 	bool begin;
@@ -1545,7 +1368,7 @@ static unsigned int journal_cut_everywhere(struct t *t, const char *history, siz
 		put_file(t->journal, history, strlen(history));
 		before6 = journal_evidence(t->journal, 6);
 	}
-	fi_reset(UINT_MAX, chunk);
+	fi_reset(FI_CRASH, UINT_MAX, chunk);
 	journal_run(t->state_dir, 7, boot7_steps, ARRAY_SIZE(boot7_steps), &fi_ops);
 	fi_reap();
 	n = fi.calls;
@@ -1559,7 +1382,7 @@ static unsigned int journal_cut_everywhere(struct t *t, const char *history, siz
 		unlink(t->journal);
 		if (history)
 			put_file(t->journal, history, hl);
-		fi_reset(k, chunk);
+		fi_reset(FI_CRASH, k, chunk);
 		journal_run(t->state_dir, 7, boot7_steps, ARRAY_SIZE(boot7_steps), &fi_ops);
 		fi_reap();
 		when = fmt("chunk %zu, %s, cut at call %u of %u (%s)", chunk,
@@ -1762,7 +1585,7 @@ static void journal_compaction_cut_at_every_syscall_keeps_old_or_new(void **stat
 
 		unlink(t->journal);
 		put_file(t->journal, old, old_len);
-		fi_reset(UINT_MAX, chunks[c]);
+		fi_reset(FI_CRASH, UINT_MAX, chunks[c]);
 		journal_run(t->state_dir, 701, steps, ARRAY_SIZE(steps), &fi_ops);
 		fi_reap();
 		n = fi.calls;
@@ -1779,7 +1602,7 @@ static void journal_compaction_cut_at_every_syscall_keeps_old_or_new(void **stat
 			unlink(t->journal);
 			unlink(fmt("%s.tmp", t->journal));
 			put_file(t->journal, old, old_len);
-			fi_reset(k, chunks[c]);
+			fi_reset(FI_CRASH, k, chunks[c]);
 			journal_run(t->state_dir, 701, steps, ARRAY_SIZE(steps), &fi_ops);
 			fi_reap();
 

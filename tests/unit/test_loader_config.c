@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 
 /* by path: "config.h" on the include path is the guard's */
 #include "../../loader/config.h"
+#include "testutil.h"
 
 #define STATE_DIR "/var/lib/bulkhead"
 
@@ -48,20 +48,12 @@ static int fx_setup(void **state)
 	return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int fx_teardown(void **state)
 {
 	struct fx *f = *state;
 
 	bl_config_free(&f->cfg);
-	nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	rm_tree(f->root);
 	free(f);
 	return 0;
 }
@@ -70,14 +62,10 @@ static void put_bytes(struct fx *f, const char *name, const void *data,
 		      size_t len)
 {
 	char path[256];
-	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/%s", f->root, name);
-	fp = fopen(path, "wb");
-	if (!fp)
-		fail_msg("%s: %s", path, strerror(errno));
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
+	/* 0666 less the umask, as fopen() creates files */
+	put_file_mode(path, data, len, 0666);
 }
 
 static void put(struct fx *f, const char *name, const char *text)

@@ -22,8 +22,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,45 +36,13 @@
 #include "loader.h"
 #include "schema_file.h"
 #include "store.h"
+#include "testutil.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define NOW		1795000000LL
 #define T0		1794000000LL
 #define BOOT		5
 #define EXT		"bh_a"
-
-/* ---- per-test resources, freed by the teardown even when a test fails ---- */
-
-static void **owned;
-static size_t nr_owned, owned_room;
-
-static void *own(void *p)
-{
-	assert_non_null(p);
-	if (nr_owned == owned_room) {
-		void **more = realloc(owned, (owned_room * 2 + 64) * sizeof(*owned));
-
-		assert_non_null(more);
-		owned = more;
-		owned_room = owned_room * 2 + 64;
-	}
-	owned[nr_owned++] = p;
-	return p;
-}
-
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, f);
-	n = vasprintf(&s, f, ap);
-	va_end(ap);
-	assert_true(n >= 0);
-	return own(s);
-}
+#define PUT_MODE	0644	/* of the files a test puts down */
 
 struct t {
 	char root[40];
@@ -119,23 +85,12 @@ err:
 	return -1;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int teardown(void **state)
 {
 	struct t *t = *state;
 
-	while (nr_owned)
-		free(owned[--nr_owned]);
-	free(owned);
-	owned = NULL;
-	owned_room = 0;
-	nftw(t->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free_owned();
+	rm_tree(t->root);
 	fk_free(t->fk);
 	free(t->state_dir);
 	free(t->journal);
@@ -144,43 +99,6 @@ static int teardown(void **state)
 }
 
 /* ---- files --------------------------------------------------------------- */
-
-static void put_file(const char *path, const void *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), len);
-	assert_int_equal(close(fd), 0);
-}
-
-/* the whole file, NUL-terminated; NULL when it does not exist */
-static char *slurp(const char *path, size_t *ret_len)
-{
-	struct stat st;
-	char *buf;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		assert_int_equal(errno, ENOENT);
-		return NULL;
-	}
-	assert_int_equal(fstat(fd, &st), 0);
-	buf = own(malloc((size_t)st.st_size + 1));
-	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
-	close(fd);
-	buf[st.st_size] = '\0';
-	if (ret_len)
-		*ret_len = (size_t)st.st_size;
-	return buf;
-}
-
-static void assert_contains(const char *text, const char *want)
-{
-	if (!strstr(text, want))
-		fail_msg("'%s' lacks '%s'", text, want);
-}
 
 /* "NAME=bytes;..." of a directory, sorted: what a refusal must not change */
 static char *dir_listing(const char *dir)
@@ -256,7 +174,7 @@ static void file_schema(struct t *t, struct bl_ext_config *e, u32 version)
 	char *text = schema_text(e->name, version);
 
 	e->schema = fmt("%s/%s.schema", t->root, e->name);
-	put_file(e->schema, text, strlen(text));
+	put_file_mode(e->schema, text, strlen(text), PUT_MODE);
 }
 
 struct blob {
@@ -291,7 +209,7 @@ static char *content_file(struct t *t, struct blob b, const char *name)
 {
 	char *path = fmt("%s/%s", t->root, name);
 
-	put_file(path, b.data, b.len);
+	put_file_mode(path, b.data, b.len, PUT_MODE);
 	return path;
 }
 
@@ -555,7 +473,7 @@ static void stage_refuses_opaque_vendor_content_without_a_version(void **state)
 
 	usual(t);
 	t->e = add_ext(t, "bh_vendor", false);
-	put_file(file, "opaque vendor bytes", 19);
+	put_file_mode(file, "opaque vendor bytes", 19, PUT_MODE);
 	refused(t, "bh_vendor", file, false, 0, -EINVAL, "--version");
 }
 
@@ -664,7 +582,7 @@ static void stage_journals_the_push_for_the_boot_in_progress(void **state)
 	struct bl_stage_result res;
 
 	usual(t);
-	put_file(t->journal, "5 begin insert bh_a 10\n5 end insert bh_a 10\n", 44);
+	put_file_mode(t->journal, "5 begin insert bh_a 10\n5 end insert bh_a 10\n", 44, PUT_MODE);
 	stage_ok(t, content_file(t, make_content(EXT, 11), "c11"), &res);
 	assert_string_equal(slurp(t->journal, NULL),
 			    "5 begin insert bh_a 10\n5 end insert bh_a 10\n"
@@ -881,7 +799,7 @@ static void stage_swaps_a_vendor_modules_content_link(void **state)
 	assert_int_equal(bl_store_put(v->content_dir, 10, "old", 3, &(struct bulkhead_msg){ "" }),
 			 0);
 	assert_int_equal(symlink(store_path(v, 10), v->content_link), 0);
-	put_file(file, "vendor eleven", 13);
+	put_file_mode(file, "vendor eleven", 13, PUT_MODE);
 
 	{
 		struct bl_stage_opts o = { .ext = "bh_vendor", .file = file, .version = 11 };
@@ -920,9 +838,9 @@ static void stage_never_replaces_a_vendors_regular_file(void **state)
 	usual(t);
 	v = add_ext(t, "bh_vendor", false);
 	v->content_link = fmt("%s/vendor.dat", t->root);
-	put_file(v->content_link, "the vendor's own", 16);
+	put_file_mode(v->content_link, "the vendor's own", 16, PUT_MODE);
 	o.file = fmt("%s/vendor-11.bin", t->root);
-	put_file(o.file, "vendor eleven", 13);
+	put_file_mode(o.file, "vendor eleven", 13, PUT_MODE);
 
 	assert_true(bl_stage(&t->ctx, &o, &res, &msg) < 0);
 	assert_contains(msg.text, "not a symbolic link");
@@ -980,11 +898,11 @@ static void stage_prunes_the_store_to_what_the_guard_may_choose(void **state)
 		if (v != 11)
 			store(t->e, v);
 	dir = t->e->content_dir;
-	put_file(fmt("%s/9.tmp.Ab12Cd", dir), "torn", 4);
-	put_file(fmt("%s/notes.txt", dir), "mine", 4);
-	put_file(fmt("%s/0012", dir), "mine", 4);
-	put_file(fmt("%s/13.bak", dir), "mine", 4);
-	put_file(fmt("%s/.hidden", dir), "mine", 4);
+	put_file_mode(fmt("%s/9.tmp.Ab12Cd", dir), "torn", 4, PUT_MODE);
+	put_file_mode(fmt("%s/notes.txt", dir), "mine", 4, PUT_MODE);
+	put_file_mode(fmt("%s/0012", dir), "mine", 4, PUT_MODE);
+	put_file_mode(fmt("%s/13.bak", dir), "mine", 4, PUT_MODE);
+	put_file_mode(fmt("%s/.hidden", dir), "mine", 4, PUT_MODE);
 	fk_unregister(t->fk, EXT);
 	file_schema(t, t->e, FX_SCHEMA_VER);
 
@@ -1076,62 +994,10 @@ static void stage_on_a_fresh_machine_creates_the_extensions_state(void **state)
 /* ---- crashes ------------------------------------------------------------------------ */
 
 /*
- * The state and journal syscalls go through this table: from call
- * @crash_at on the process dies (_exit), as a power cut would stop it
- * there.  The parent then looks at what is on disk.
+ * The state and journal syscalls go through fi_ops (testutil.h) in
+ * FI_EXIT mode: from call @at on the process dies (_exit), as a power cut
+ * would stop it there.  The parent then looks at what is on disk.
  */
-static unsigned int calls, crash_at;
-
-static void maybe_die(void)
-{
-	if (calls++ >= crash_at)
-		_exit(42);
-}
-
-static int cr_open(const char *path, int flags, mode_t mode)
-{
-	maybe_die();
-	return open(path, flags, mode);
-}
-
-static ssize_t cr_write(int fd, const void *buf, size_t len)
-{
-	maybe_die();
-	return write(fd, buf, len);
-}
-
-static int cr_fsync(int fd)
-{
-	maybe_die();
-	return fsync(fd);
-}
-
-static int cr_close(int fd)
-{
-	maybe_die();
-	return close(fd);
-}
-
-static int cr_rename(const char *from, const char *to)
-{
-	maybe_die();
-	return rename(from, to);
-}
-
-static int cr_unlink(const char *path)
-{
-	maybe_die();
-	return unlink(path);
-}
-
-static const struct bg_fsops cr_ops = {
-	.open = cr_open,
-	.write = cr_write,
-	.fsync = cr_fsync,
-	.close = cr_close,
-	.rename = cr_rename,
-	.unlink = cr_unlink,
-};
 
 enum crash_scene { SCENE_TAKEN, SCENE_REFUSED };
 
@@ -1141,8 +1007,8 @@ static void crash_prepare(struct t *t, enum crash_scene scene)
 	struct bg_state *st = new_state();
 	struct bg_ext *e;
 
-	nftw(t->state_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	nftw(fmt("%s/content", t->root), rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	rm_tree(t->state_dir);
+	rm_tree(fmt("%s/content", t->root));
 	assert_int_equal(mkdir(t->state_dir, 0700), 0);
 	st->next_boot_id = BOOT + 1;
 	st->current_boot = BOOT;
@@ -1173,11 +1039,10 @@ static unsigned int crash_run(struct t *t, const char *file, unsigned int at, in
 		int err;
 
 		close(pipefd[0]);
-		c.fsops = &cr_ops;
-		calls = 0;
-		crash_at = at;
+		c.fsops = &fi_ops;
+		fi_reset(FI_EXIT, at, 0);
 		err = bl_stage(&c, &o, &res, &msg);
-		if (write(pipefd[1], &calls, sizeof(calls)) != sizeof(calls))
+		if (write(pipefd[1], &fi.calls, sizeof(fi.calls)) != sizeof(fi.calls))
 			_exit(43);
 		_exit(err ? 1 : 0);
 	}
@@ -1242,7 +1107,7 @@ static void crash_everywhere(struct t *t, enum crash_scene scene)
 
 		crash_prepare(t, scene);
 		crash_run(t, file, k, &status);
-		if (k < n && status != 42)
+		if (k < n && status != FI_EXIT_STATUS)
 			fail_msg("%s: the child did not die there (%d)", when, status);
 		crash_check(t, when);
 	}

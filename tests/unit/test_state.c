@@ -7,13 +7,13 @@
  * both copies are damaged, refused rather than silently replaced by a
  * fresh state (which would forget every failure counted so far).
  *
- * Crashes are emulated by a struct bg_fsops wrapper that counts the
- * store's syscalls and, from call k on, "dies": it returns -1 with EIO
- * and performs nothing, as a process stopped at that syscall would; the
- * files it opened are closed afterwards, as the kernel would close a dead
- * process's files.  Every k from 0 to the number of calls a whole save
- * makes is tried.  Damaged files are made by the test from a good
- * encoding (truncated, zeroed, bytes flipped, header rewritten) or by
+ * Crashes are emulated by a struct bg_fsops wrapper (fi_ops, testutil.h)
+ * that counts the store's syscalls and, from call k on, "dies": it returns
+ * -1 with EIO and performs nothing, as a process stopped at that syscall
+ * would; the files it opened are closed afterwards, as the kernel would
+ * close a dead process's files.  Every k from 0 to the number of calls a
+ * whole save makes is tried.  Damaged files are made by the test from a
+ * good encoding (truncated, zeroed, bytes flipped, header rewritten) or by
  * editing the decoded JSON and writing a correct header for it.
  *
  * Tests marked "Regression" pin down bugs these tests found in state.c,
@@ -27,7 +27,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,33 +36,11 @@
 #include <openssl/evp.h>
 
 #include "state.h"
+#include "testutil.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define T0		1700000000LL
-
-/* ---- per-test resources, freed by the teardown even when a test fails ---- */
-
-/*
- * cmocka leaves a failing test by longjmp, past any cleanup attribute:
- * what a test allocates is recorded here and freed by the teardown, so
- * that a failure does not turn into a leak report under ASan.
- */
-static void **owned;
-static size_t nr_owned, owned_room;
-
-static void *own(void *p)
-{
-	assert_non_null(p);
-	if (nr_owned == owned_room) {
-		void **more = realloc(owned, (owned_room * 2 + 64) * sizeof(*owned));
-
-		assert_non_null(more);
-		owned = more;
-		owned_room = owned_room * 2 + 64;
-	}
-	owned[nr_owned++] = p;
-	return p;
-}
+/* the calls of a save whose names a test keeps: more fail crash_everywhere() */
+#define SAVE_MAX_CALLS	64
 
 /* two states the load checks reuse, so that loops do not pile up 60 KB each */
 static struct bg_state *scratch_a, *scratch_b;
@@ -71,20 +48,6 @@ static struct bg_state *scratch_a, *scratch_b;
 static struct bg_state *new_state(void)
 {
 	return own(calloc(1, sizeof(struct bg_state)));
-}
-
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, f);
-	n = vasprintf(&s, f, ap);
-	va_end(ap);
-	assert_true(n >= 0);
-	return own(s);
 }
 
 /* empty @dir, keeping the directory itself */
@@ -136,11 +99,7 @@ static int teardown(void **state)
 {
 	struct ctx *c = *state;
 
-	while (nr_owned)
-		free(owned[--nr_owned]);
-	free(owned);
-	owned = NULL;
-	owned_room = 0;
+	free_owned();
 	free(scratch_a);
 	free(scratch_b);
 	scratch_a = scratch_b = NULL;
@@ -157,14 +116,10 @@ struct file {
 	size_t len;
 };
 
-static void put_file(const char *dir, const char *name, const void *data, size_t len)
+/* @data into @dir/@name, mode 0600 */
+static void put_in(const char *dir, const char *name, const void *data, size_t len)
 {
-	char *p = fmt("%s/%s", dir, name);
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), len);
-	assert_int_equal(close(fd), 0);
+	put_file(fmt("%s/%s", dir, name), data, len);
 }
 
 static bool has_file(const char *dir, const char *name)
@@ -557,8 +512,8 @@ static void state_missing_but_previous_present_loads_previous(void **state)
 	struct bulkhead_msg msg = { "" };
 	struct file f = encode(old);
 
-	put_file(c->dir, "state.prev", f.data, f.len);
-	put_file(c->dir, "state.tmp", f.data, f.len / 2);	/* a save cut short */
+	put_in(c->dir, "state.prev", f.data, f.len);
+	put_in(c->dir, "state.tmp", f.data, f.len / 2);	/* a save cut short */
 	assert_loads(c->dir, old, BG_LOADED_PREVIOUS, &msg);
 	assert_msg(&msg, "state file missing");
 }
@@ -581,7 +536,7 @@ static void state_that_is_a_directory_falls_back_to_previous(void **state)
 	struct bulkhead_msg msg = { "" };
 	struct file f = encode(old);
 
-	put_file(c->dir, "state.prev", f.data, f.len);
+	put_in(c->dir, "state.prev", f.data, f.len);
 	assert_int_equal(mkdir(fmt("%s/state", c->dir), 0700), 0);
 	assert_loads(c->dir, old, BG_LOADED_PREVIOUS, &msg);
 	assert_msg(&msg, "not a regular file");
@@ -594,123 +549,14 @@ static void oversized_state_falls_back_to_previous(void **state)
 	struct bulkhead_msg msg = { "" };
 	struct file f = encode(old);
 
-	put_file(c->dir, "state.prev", f.data, f.len);
-	put_file(c->dir, "state", f.data, f.len);
+	put_in(c->dir, "state.prev", f.data, f.len);
+	put_in(c->dir, "state", f.data, f.len);
 	assert_int_equal(truncate(fmt("%s/state", c->dir), (16 << 20) + 1), 0);	/* sparse */
 	assert_loads(c->dir, old, BG_LOADED_PREVIOUS, &msg);
 	assert_msg(&msg, "larger than the limit");
 }
 
 /* ---- fault injection ---------------------------------------------------------- */
-
-enum fi_mode {
-	FI_CRASH,	/* from call @at on, every call dies: a process stopped there */
-	FI_FAIL_ONCE,	/* call @at fails with ENOSPC, the process goes on */
-};
-
-static struct {
-	enum fi_mode mode;
-	unsigned int at;		/* UINT_MAX: never */
-	unsigned int calls;
-	size_t chunk;			/* bytes a write takes at most; 0: all */
-	bool eintr;			/* every other write is interrupted first */
-	unsigned int writes;
-	int fds[16];
-	unsigned int nr_fds;
-	const char *trace[64];		/* what each call was */
-} fi;
-
-static void fi_reset(enum fi_mode mode, unsigned int at, size_t chunk)
-{
-	memset(&fi, 0, sizeof(fi));
-	fi.mode = mode;
-	fi.at = at;
-	fi.chunk = chunk;
-}
-
-/* the store is about to make call @what: does it happen? */
-static bool fi_stopped(const char *what)
-{
-	unsigned int k = fi.calls++;
-
-	if (k < ARRAY_SIZE(fi.trace))
-		fi.trace[k] = what;
-	if (fi.mode == FI_CRASH ? k >= fi.at : k == fi.at) {
-		errno = fi.mode == FI_CRASH ? EIO : ENOSPC;
-		return true;
-	}
-	return false;
-}
-
-static int fi_open(const char *path, int flags, mode_t mode)
-{
-	int fd;
-
-	if (fi_stopped("open"))
-		return -1;
-	fd = open(path, flags, mode);
-	if (fd >= 0) {
-		assert_true(fi.nr_fds < ARRAY_SIZE(fi.fds));
-		fi.fds[fi.nr_fds++] = fd;
-	}
-	return fd;
-}
-
-static ssize_t fi_write(int fd, const void *buf, size_t len)
-{
-	if (fi_stopped("write"))
-		return -1;
-	if (fi.eintr && fi.writes++ % 2 == 0) {
-		errno = EINTR;
-		return -1;
-	}
-	if (fi.chunk && len > fi.chunk)
-		len = fi.chunk;
-	return write(fd, buf, len);
-}
-
-static int fi_fsync(int fd)
-{
-	return fi_stopped("fsync") ? -1 : fsync(fd);
-}
-
-static int fi_close(int fd)
-{
-	unsigned int i;
-
-	if (fi_stopped("close"))
-		return -1;
-	for (i = 0; i < fi.nr_fds; i++)
-		if (fi.fds[i] == fd)
-			fi.fds[i] = fi.fds[--fi.nr_fds];
-	return close(fd);
-}
-
-static int fi_rename(const char *from, const char *to)
-{
-	return fi_stopped("rename") ? -1 : rename(from, to);
-}
-
-static int fi_unlink(const char *path)
-{
-	return fi_stopped("unlink") ? -1 : unlink(path);
-}
-
-static const struct bg_fsops fi_ops = {
-	.open = fi_open,
-	.write = fi_write,
-	.fsync = fi_fsync,
-	.close = fi_close,
-	.rename = fi_rename,
-	.unlink = fi_unlink,
-};
-
-/* the process is gone: the kernel closes what it had open */
-static void fi_reap(void)
-{
-	while (fi.nr_fds)
-		close(fi.fds[--fi.nr_fds]);
-}
 
 /* what the directory holds before the save that is cut short */
 enum history {
@@ -751,14 +597,14 @@ static void prepare(const struct crash_case *cc)
 		save_ok(cc->dir, cc->old);
 		move_file(cc->dir, "state", "state.prev");
 		f = encode(cc->older);
-		put_file(cc->dir, "state.tmp", f.data, f.len / 3);
+		put_in(cc->dir, "state.tmp", f.data, f.len / 3);
 		break;
 	case CORRUPT_CURRENT:
 		save_ok(cc->dir, cc->old);
 		f = encode(cc->old);
 		move_file(cc->dir, "state", "state.prev");
 		memset(f.data, 0, f.len);
-		put_file(cc->dir, "state", f.data, f.len);
+		put_in(cc->dir, "state", f.data, f.len);
 		break;
 	}
 }
@@ -815,7 +661,7 @@ static void check_next_save(const struct crash_case *cc, const char *when, enum 
 	/* now damage the current copy: the previous one must stand in */
 	zero = encode(cc->newer);
 	memset(zero.data, 0, zero.len);
-	put_file(cc->dir, "state", zero.data, zero.len);
+	put_in(cc->dir, "state", zero.data, zero.len);
 	err = bg_state_load(cc->dir, got, &src, &msg);
 	if (cc->history == FIRST_EVER && before == GOT_FRESH) {
 		if (err != -EBADMSG)
@@ -848,7 +694,7 @@ static unsigned int crash_everywhere(struct crash_case *cc, size_t chunk)
 {
 	struct bulkhead_msg msg = { "" };
 	unsigned int n, k, commit = UINT_MAX, renames = 0;
-	const char *trace[ARRAY_SIZE(fi.trace)];
+	const char *trace[SAVE_MAX_CALLS];
 
 	/* a dry run counts the calls and finds the rename that commits */
 	prepare(cc);
@@ -976,7 +822,7 @@ static void save_over_a_damaged_current_copy_keeps_a_good_previous(void **state)
 	assert_loads(c->dir, cc.old, BG_LOADED_PREVIOUS, &msg);
 	save_ok(c->dir, cc.new);
 	memset(zero.data, 0, zero.len);
-	put_file(c->dir, "state", zero.data, zero.len);	/* the new copy is damaged too */
+	put_in(c->dir, "state", zero.data, zero.len);	/* the new copy is damaged too */
 	assert_loads(c->dir, cc.old, BG_LOADED_PREVIOUS, &msg);
 }
 
@@ -990,7 +836,7 @@ static void failing_syscall_at_every_step_is_reported_and_keeps_old_or_new(void 
 	struct crash_case cc = crash_case(*state, TWO_SAVES);
 	struct bulkhead_msg msg = { "" };
 	unsigned int n, k, commit = 0, renames = 0;
-	const char *trace[ARRAY_SIZE(fi.trace)];
+	const char *trace[SAVE_MAX_CALLS];
 
 	prepare(&cc);
 	fi_reset(FI_FAIL_ONCE, UINT_MAX, third_of(cc.new));
@@ -1323,13 +1169,13 @@ static void run_damage_row(void **state)
 	struct file good_old = encode(old);
 	struct bulkhead_msg msg = { "" };
 
-	put_file(c->dir, "state", bad_new.data, bad_new.len);
-	put_file(c->dir, "state.prev", good_old.data, good_old.len);
+	put_in(c->dir, "state", bad_new.data, bad_new.len);
+	put_in(c->dir, "state.prev", good_old.data, good_old.len);
 	assert_loads(c->dir, old, BG_LOADED_PREVIOUS, &msg);
 	assert_msg(&msg, fmt("%s/state: ", c->dir));
 	assert_msg(&msg, r->want);
 
-	put_file(c->dir, "state.prev", bad_old.data, bad_old.len);
+	put_in(c->dir, "state.prev", bad_old.data, bad_old.len);
 	assert_refused(c->dir, -EBADMSG, &msg);
 	assert_msg(&msg, r->want);
 	assert_msg(&msg, "state.prev");
@@ -1339,7 +1185,7 @@ static void run_damage_row(void **state)
 	assert_msg(&msg, r->want);
 
 	drop_file(c->dir, "state");
-	put_file(c->dir, "state.prev", bad_old.data, bad_old.len);
+	put_in(c->dir, "state.prev", bad_old.data, bad_old.len);
 	assert_refused(c->dir, -EBADMSG, &msg);
 	assert_msg(&msg, r->want);
 }
@@ -1352,16 +1198,16 @@ static void truncated_at_every_length_falls_back_to_previous(void **state)
 	struct bulkhead_msg msg = { "" };
 	size_t len;
 
-	put_file(c->dir, "state.prev", good_old.data, good_old.len);
+	put_in(c->dir, "state.prev", good_old.data, good_old.len);
 	for (len = 0; len < f.len; len++) {
-		put_file(c->dir, "state", f.data, len);
+		put_in(c->dir, "state", f.data, len);
 		assert_loads(c->dir, old, BG_LOADED_PREVIOUS, &msg);
 		assert_msg(&msg, "no header line|header says");
 	}
 	/* both truncated: refused (a sample of lengths) */
 	for (len = 0; len < f.len && len < g.len; len += 37) {
-		put_file(c->dir, "state", f.data, len);
-		put_file(c->dir, "state.prev", g.data, len);
+		put_in(c->dir, "state", f.data, len);
+		put_in(c->dir, "state.prev", g.data, len);
 		assert_refused(c->dir, -EBADMSG, &msg);
 	}
 }
@@ -1374,9 +1220,9 @@ static void full_state_truncated_at_sampled_lengths_falls_back_to_previous(void 
 	struct bulkhead_msg msg = { "" };
 	size_t h = header_len(&f), len;
 
-	put_file(c->dir, "state.prev", good_old.data, good_old.len);
+	put_in(c->dir, "state.prev", good_old.data, good_old.len);
 	for (len = 0; len < f.len; len += len < h + 2 || len > f.len - 80 ? 1 : 509) {
-		put_file(c->dir, "state", f.data, len);
+		put_in(c->dir, "state", f.data, len);
 		assert_loads(c->dir, old, BG_LOADED_PREVIOUS, &msg);
 	}
 }
@@ -1546,14 +1392,14 @@ static void run_json_row(void **state)
 	assert_msg(&msg, r->want);
 
 	/* the store uses the previous copy and says why */
-	put_file(c->dir, "state", bad.data, bad.len);
-	put_file(c->dir, "state.prev", good_old.data, good_old.len);
+	put_in(c->dir, "state", bad.data, bad.len);
+	put_in(c->dir, "state.prev", good_old.data, good_old.len);
 	assert_loads(c->dir, old, BG_LOADED_PREVIOUS, &msg);
 	assert_msg(&msg, fmt("%s/state: ", c->dir));
 	assert_msg(&msg, r->want);
 
 	/* and refuses when both copies are bad */
-	put_file(c->dir, "state.prev", bad.data, bad.len);
+	put_in(c->dir, "state.prev", bad.data, bad.len);
 	assert_refused(c->dir, -EBADMSG, &msg);
 	assert_msg(&msg, r->want);
 }
@@ -1569,7 +1415,7 @@ static void unedited_json_with_fresh_header_loads(void **state)
 	struct file f = edited(&same, full);
 	struct bulkhead_msg msg = { "" };
 
-	put_file(c->dir, "state", f.data, f.len);
+	put_in(c->dir, "state", f.data, f.len);
 	assert_loads(c->dir, full, BG_LOADED_CURRENT, &msg);
 }
 
