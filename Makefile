@@ -25,7 +25,9 @@ VM_KVERS ?= $(shell for k in $$(ls /lib/modules 2>/dev/null | sort -V); do \
 MODULE_SRCS := $(shell find module -type f 2>/dev/null) $(wildcard lib/*.c lib/*.h)
 TEST_EXT_SRCS := $(shell find tests/extensions -type f 2>/dev/null)
 
-PKGS      := json-c inih libcrypto libsystemd zlib libkmod
+PKGS      := json-c inih nettle libsystemd zlib libkmod
+# the tests' own, independent SHA-256 (fixture encoder, state checks)
+TEST_LIBS  = $(shell pkg-config --libs libcrypto 2>/dev/null) -lcmocka
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -104,22 +106,22 @@ $(BUILD)/asan/bulkheadctl: $(patsubst %.c,$(BUILD)/asan/%.o,$(CTL_SRCS)) $(BUILD
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(patsubst %.c,$(BUILD)/%.o,$(UNIT_HELPERS)) $(BUILD)/libbulkhead.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
 $(BUILD)/asan/tests/%: $(BUILD)/asan/tests/unit/%.o $(patsubst %.c,$(BUILD)/asan/%.o,$(UNIT_HELPERS)) $(BUILD)/asan/libbulkhead.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
 $(BUILD)/fuzz/fuzz_validate: tests/fuzz/fuzz_validate.c tests/unit/fixture.c $(LIB_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) -Itests/unit -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ tests/fuzz/fuzz_validate.c tests/unit/fixture.c \
-		$(LIB_SRCS) $(shell pkg-config --cflags --libs libcrypto)
+		$(LIB_SRCS) $(shell pkg-config --cflags --libs libcrypto nettle)
 
 $(BUILD)/bench/bench_validate: tests/bench/bench_validate.c tests/unit/fixture.c $(LIB_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -O3 -o $@ tests/bench/bench_validate.c \
-		tests/unit/fixture.c $(LIB_SRCS) $(PKG_LIBS)
+		tests/unit/fixture.c $(LIB_SRCS) $(PKG_LIBS) $(shell pkg-config --libs libcrypto)
 
 check: deps all
 	@BUILD=$(BUILD) MAKE="$(MAKE)" sh tests/run-checks.sh
