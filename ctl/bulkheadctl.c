@@ -25,6 +25,7 @@
 #include "content_json.h"
 #include "guard.h"
 #include "loader.h"
+#include "store.h"
 #include "log.h"
 #include "schema_file.h"
 
@@ -326,14 +327,54 @@ static int cmd_disable(struct opts *o)
 	return cmd_enable_disable(o, false);
 }
 
+static int parse_version_arg(const char *text, uint64_t *ret)
+{
+	char *end;
+
+	errno = 0;
+	*ret = strtoull(text, &end, 10);
+	return errno || *end || *text < '1' || *text > '9' ? -EINVAL : 0;
+}
+
+static const char *extensions_dir(const struct opts *o)
+{
+	const char *dir = getenv("BULKHEAD_EXTENSIONS_DIR");
+
+	if (o->config_dir)
+		return o->config_dir;
+	return dir && *dir ? dir : "/etc/bulkhead/extensions.d";
+}
+
+/* a pin the loader cannot carry out is worth a word while it can be fixed */
+static void warn_unstored_pin(const struct opts *o, const struct bg_env *env)
+{
+	_cleanup_(bl_config_freep) struct bl_config *cfg = calloc(1, sizeof(*cfg));
+	_cleanup_free_ char *path = NULL;
+	const struct bl_ext_config *ec;
+	uint64_t v;
+
+	if (!cfg || parse_version_arg(o->args[1], &v) ||
+	    bl_config_load_dir(extensions_dir(o), env->state_dir, cfg))
+		return;
+	ec = bl_config_find(cfg, o->args[0]);
+	if (!ec || bl_store_path(ec->content_dir, v, &path) || !access(path, F_OK))
+		return;
+	fprintf(stderr, "bulkheadctl: warning: pin %s %s: %s is not in the store; the loader will report content-missing until it is staged\n",
+		o->args[0], o->args[1], path);
+}
+
 static int cmd_pin(struct opts *o)
 {
 	struct bg_env env;
+	int r;
 
 	if (o->nargs != 2 || o->json || o->output || o->schema)
 		return usage("pin needs EXT VERSION (0 unpins)");
 	guard_env(o, &env);
-	return bg_cmd_pin(&env, o->args[0], o->args[1]);
+	r = bg_cmd_pin(&env, o->args[0], o->args[1]);
+	if (!r)
+		warn_unstored_pin(o, &env);
+	return r;
 }
 
 static int cmd_reset(struct opts *o)
@@ -344,15 +385,6 @@ static int cmd_reset(struct opts *o)
 		return usage("reset takes no arguments");
 	guard_env(o, &env);
 	return bg_cmd_reset(&env);
-}
-
-static int parse_version_arg(const char *text, uint64_t *ret)
-{
-	char *end;
-
-	errno = 0;
-	*ret = strtoull(text, &end, 10);
-	return errno || *end || *text < '1' || *text > '9' ? -EINVAL : 0;
 }
 
 /*
@@ -383,9 +415,7 @@ static int cmd_content_stage(struct opts *o)
 	if (o->version && parse_version_arg(o->version, &so.version))
 		return usage("--version needs a content version above 0");
 	guard_env(o, &env);
-	config_dir = o->config_dir ? o->config_dir :
-		getenv("BULKHEAD_EXTENSIONS_DIR") ? getenv("BULKHEAD_EXTENSIONS_DIR") :
-		"/etc/bulkhead/extensions.d";
+	config_dir = extensions_dir(o);
 	bl_config_load_dir(config_dir, env.state_dir, cfg);
 	for (i = 0; i < cfg->nr_errors && i < BL_MAX_CONFIG_ERRORS; i++)
 		fprintf(stderr, "bulkheadctl: warning: %s\n", cfg->errors[i].text);

@@ -163,12 +163,12 @@ int bl_kernel_real(struct bl_kernel *k, const char *securityfs_root, bool with_k
 			err = -ENOENT;
 			goto err_free;
 		}
-		err = kmod_load_resources(rk->kmod);
-		if (err < 0) {
-			bulkhead_msg_set(msg, "libkmod: cannot load the index in %s: %s",
-					 kmod_get_dirname(rk->kmod), strerror(-err));
-			goto err_free;
-		}
+		/*
+		 * Only a speed-up: with an index it cannot map (an empty
+		 * modules.builtin.bin, say) libkmod still looks every module
+		 * up in the files themselves, as modprobe does.
+		 */
+		kmod_load_resources(rk->kmod);
 	}
 	k->ops = &real_ops;
 	k->priv = rk;

@@ -499,8 +499,8 @@ int bl_load(const struct bl_ctx *c, const struct bl_decision *d, struct bl_repor
 		if (c->cfg->ext[i].required)
 			required_failed = true;
 	}
-	if (r.journal.path)
-		bl_journal_close(&r.journal);
+	if (r.journal.path && bl_journal_close(&r.journal, &msg) && r.journal_ok)
+		snprintf(r.journal_error, sizeof(r.journal_error), "%s", msg.text);
 	snprintf(rep->journal_error, sizeof(rep->journal_error), "%s", r.journal_error);
 	if (!rep->shim_ok || required_failed)
 		rep->exit_code = BL_EXIT_FAILED;

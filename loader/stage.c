@@ -25,6 +25,8 @@
 #include "schema_file.h"
 #include "store.h"
 
+static const char shim_origin[] = "the running shim";
+
 static int get_schema(const struct bl_ctx *c, const struct bl_ext_config *ec,
 		      struct bulkhead_schema **ret, const char **ret_origin,
 		      struct bulkhead_msg *msg)
@@ -38,7 +40,7 @@ static int get_schema(const struct bl_ctx *c, const struct bl_ext_config *ec,
 	if (ec->registers) {
 		err = k->ops->read(k, ec->name, "schema", &text, &len);
 		if (!err) {
-			*ret_origin = "the running shim";
+			*ret_origin = shim_origin;
 			return bulkhead_schema_parse(text, "from the shim", ret, msg);
 		}
 		if (err != -ENOENT) {
@@ -62,7 +64,7 @@ static int get_schema(const struct bl_ctx *c, const struct bl_ext_config *ec,
 /* step 1: what the file is, and whether it is valid */
 static int check_file(const struct bl_ctx *c, const struct bl_ext_config *ec,
 		      const struct bl_stage_opts *o, const uint8_t *buf, size_t len,
-		      uint64_t *ret_version, struct bulkhead_msg *msg)
+		      uint64_t *ret_version, bool *ret_registered, struct bulkhead_msg *msg)
 {
 	_cleanup_schema_ struct bulkhead_schema *schema = NULL;
 	const char *origin = NULL;
@@ -73,6 +75,8 @@ static int check_file(const struct bl_ctx *c, const struct bl_ext_config *ec,
 	err = get_schema(c, ec, &schema, &origin, msg);
 	if (err)
 		return err;
+	/* the shim gave its schema: the extension is registered right now */
+	*ret_registered = origin == shim_origin;
 	if (!schema) {
 		if (!o->version) {
 			bulkhead_msg_set(msg, "content %s for %s: no schema to read its version from (vendor content): give --version",
@@ -117,12 +121,13 @@ static int push(const struct bl_ctx *c, const struct bl_ext_config *ec,
 	if (err) {
 		/* unjournalled, a crash here could not be blamed: do not risk it */
 		snprintf(why, size, "%s", msg.text);
-		bl_journal_close(&j);
+		bl_journal_close(&j, &msg);
 		return -EIO;
 	}
 	err = k->ops->push(k, ec->name, buf, len);
+	/* the step is over either way; a lost "end" only blames it wrongly */
 	bl_journal_step(&j, false, BL_JOURNAL_PUSH, ec->name, v, &msg);
-	bl_journal_close(&j);
+	bl_journal_close(&j, &msg);
 	if (err)
 		bl_kernel_shim_reason(k, ec->name, err, why, size);
 	return err;
@@ -148,9 +153,9 @@ static int relink(const struct bl_ctx *c, const struct bl_ext_config *ec,
 		err = bl_store_link(ec->content_link, path, &msg);
 		bl_journal_step(&j, false, BL_JOURNAL_PUSH, ec->name, v, &msg);
 	}
-	bl_journal_close(&j);
 	if (err)
 		snprintf(why, size, "%s", msg.text);
+	bl_journal_close(&j, &msg);
 	return err;
 }
 
@@ -227,6 +232,7 @@ int bl_stage(const struct bl_ctx *c, const struct bl_stage_opts *o,
 	char detail[BULKHEAD_MSG_LEN], reason[BULKHEAD_MSG_LEN];
 	char note[BULKHEAD_MSG_LEN + 64];
 	uint64_t v = 0, old_active, old_pending;
+	bool registered = false;
 	struct bg_ext *e;
 	size_t len;
 	int err;
@@ -246,7 +252,7 @@ int bl_stage(const struct bl_ctx *c, const struct bl_stage_opts *o,
 		bulkhead_msg_set(msg, "content %s", why.text);
 		return err;
 	}
-	err = check_file(c, ec, o, buf, len, &v, msg);
+	err = check_file(c, ec, o, buf, len, &v, &registered, msg);
 	if (err)
 		return err;
 
@@ -307,7 +313,8 @@ int bl_stage(const struct bl_ctx *c, const struct bl_stage_opts *o,
 		}
 		make_active(e, v, c->now, false);
 	} else {
-		err = push(c, ec, st, v, buf, len, reason, sizeof(reason));
+		/* not registered: nothing to push now, and nothing to journal */
+		err = registered ? push(c, ec, st, v, buf, len, reason, sizeof(reason)) : -ENOENT;
 		if (err == -ENOENT || err == -ENODEV) {
 			snprintf(detail, sizeof(detail), "%s is not registered with the shim now: pushed when it next loads",
 				 ec->name);

@@ -94,6 +94,10 @@ run "$ctl" content stage bh_execwatch "$t/v4.bhc"
 run "$ctl" status --json
 [ "$(jget pending)" = 4 ] && [ "$(jget active)" = 3 ] && ok "status: active 3, pending 4" || bad "pinned status"
 run "$ctl" pin bh_execwatch 0
+run "$ctl" pin bh_execwatch 1
+[ $? = 0 ] && has "content/bh_execwatch/1 is not in the store; the loader will report content-missing" &&
+	ok "pinning a version the store does not hold warns" || bad "pin of a pruned version"
+run "$ctl" pin bh_execwatch 0
 
 # a bad config file is named with its line; stage still finds the good one
 printf '[extension]\nname = bh_other\nfrobnicate = 1\n' >"$t/conf/60-other.conf"

@@ -1259,7 +1259,7 @@ static void journal_run(const char *state_dir, uint64_t boot, const struct jstep
 		if (bl_journal_step(&j, steps[i].begin, steps[i].op, steps[i].name,
 				    steps[i].version, &msg))
 			break;
-	bl_journal_close(&j);
+	bl_journal_close(&j, &msg);
 }
 
 static void journal_ok(const char *state_dir, uint64_t boot, const struct jstep *steps, size_t n)
@@ -1274,7 +1274,7 @@ static void journal_ok(const char *state_dir, uint64_t boot, const struct jstep 
 		if (bl_journal_step(&j, steps[i].begin, steps[i].op, steps[i].name,
 				    steps[i].version, &msg))
 			fail_msg("step: %s", msg.text);
-	bl_journal_close(&j);
+	bl_journal_close(&j, &msg);
 }
 
 /*
@@ -1343,7 +1343,7 @@ static void journal_refuses_a_record_too_long_for_a_line(void **state)
 	if (bl_journal_open(t->state_dir, 7, &bg_real_fsops, &j, &msg))
 		fail_msg("open: %s", msg.text);
 	assert_int_equal(bl_journal_step(&j, true, BL_JOURNAL_PUSH, name, 1, &msg), -EINVAL);
-	bl_journal_close(&j);
+	bl_journal_close(&j, &msg);
 	assert_string_equal(slurp(t->journal, NULL), "");
 }
 
@@ -1432,10 +1432,11 @@ static void journal_cut_at_every_syscall_names_nothing_or_the_step_begun(void **
 
 	/*
 	 * open, the directory's fsync (open fsync close), write and fsync
-	 * for every step, close
+	 * for every begin, a write for every end (the next begin's fsync
+	 * covers it), close (the steps end with a begin: nothing to fsync)
 	 */
 	n = journal_cut_everywhere(t, NULL, 0);
-	assert_int_equal(n, 4 + 2 * ARRAY_SIZE(boot7_steps) + 1);
+	assert_int_equal(n, 4 + 2 * 3 + 2 + 1);
 	assert_string_equal(fi.trace[0], "open");
 	assert_string_equal(fi.trace[4], "write");
 }
@@ -1454,8 +1455,41 @@ static void journal_cut_after_earlier_boots_keeps_their_lines(void **state)
 
 	/* the journal exists: no directory fsync */
 	n = journal_cut_everywhere(t, history, 0);
-	assert_int_equal(n, 1 + 2 * ARRAY_SIZE(boot7_steps) + 1);
+	assert_int_equal(n, 1 + 2 * 3 + 2 + 1);
 	journal_cut_everywhere(t, history, 1);
+}
+
+/*
+ * A begin is on disk before the step; an end rides on the next begin's
+ * fsync, and the last one on the close's: never a step without its fsync.
+ */
+static void journal_fsyncs_every_begin_and_the_last_end(void **state)
+{
+	static const char *const want[] = {
+		"open", "open", "fsync", "close",	/* create, then the directory */
+		"write", "fsync",			/* begin insert */
+		"write",				/* end insert */
+		"write", "fsync",			/* begin push: covers the end */
+		"write",				/* end push */
+		"fsync", "close",			/* close: the last end */
+	};
+	struct t *t = *state;
+	struct bl_journal j = { .fd = -1 };
+	struct bulkhead_msg msg;
+	size_t i;
+
+	fi_reset(FI_CRASH, 1000, 0);
+	assert_int_equal(bl_journal_open(t->state_dir, 7, &fi_ops, &j, &msg), 0);
+	assert_int_equal(bl_journal_step(&j, true, BL_JOURNAL_INSERT, "bh_a", 3, &msg), 0);
+	assert_int_equal(bl_journal_step(&j, false, BL_JOURNAL_INSERT, "bh_a", 3, &msg), 0);
+	assert_int_equal(bl_journal_step(&j, true, BL_JOURNAL_PUSH, "bh_a", 3, &msg), 0);
+	assert_int_equal(bl_journal_step(&j, false, BL_JOURNAL_PUSH, "bh_a", 3, &msg), 0);
+	assert_int_equal(bl_journal_close(&j, &msg), 0);
+	assert_int_equal(fi.calls, ARRAY_SIZE(want));
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		if (strcmp(fi.trace[i], want[i]))
+			fail_msg("syscall %zu: %s, expected %s", i, fi.trace[i], want[i]);
+	fi_reap();
 }
 
 /* a crash tore boot 6's last line: boot 7's loader ends it, it never counts */
@@ -1686,6 +1720,7 @@ int main(void)
 		T(journal_cut_at_every_syscall_names_nothing_or_the_step_begun),
 		T(journal_cut_at_every_byte_names_nothing_or_the_step_begun),
 		T(journal_cut_after_earlier_boots_keeps_their_lines),
+		T(journal_fsyncs_every_begin_and_the_last_end),
 		T(journal_open_ends_a_torn_last_line),
 		T(journal_compacts_above_the_limit_keeping_the_newest_lines),
 		T(journal_compaction_cut_at_every_syscall_keeps_old_or_new),

@@ -715,6 +715,9 @@ static void stage_for_an_extension_not_registered_now_is_active_at_its_next_load
 	assert_int_equal(e->chosen, 10);	/* this boot still runs 10 */
 	assert_true(in_store(t->e, 11));
 	assert_true(in_store(t->e, 10));
+	/* nothing was pushed, so no step was journalled that never happened */
+	assert_int_equal(fk_count(t->fk, FK_PUSH), 0);
+	assert_null(slurp(t->journal, NULL));
 }
 
 static void stage_holds_content_pending_while_the_shim_has_it_disabled(void **state)
