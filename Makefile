@@ -25,7 +25,7 @@ VM_KVERS ?= $(shell for k in $$(ls /lib/modules 2>/dev/null | sort -V); do \
 MODULE_SRCS := $(shell find module -type f 2>/dev/null) $(wildcard lib/*.c lib/*.h)
 TEST_EXT_SRCS := $(shell find tests/extensions -type f 2>/dev/null)
 
-PKGS      := json-c inih nettle libsystemd zlib libkmod
+PKGS      := json-c inih nettle zlib libkmod
 # the tests' own, independent SHA-256 (fixture encoder, state checks)
 TEST_LIBS  = $(shell pkg-config --libs libcrypto 2>/dev/null) -lcmocka
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -36,6 +36,8 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-protot
 CPPFLAGS  += -D_GNU_SOURCE -Ilib -Icommon -Iboot-guard -Iloader
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 $(WARN) $(PKG_CFLAGS)
+# a tool links only the libraries it calls (bulkhead-load no zlib)
+LDFLAGS   += -Wl,--as-needed
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=all
 
@@ -91,13 +93,13 @@ $(BUILD)/asan/libbulkhead.a: $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRCS) $(COMM
 	$(AR) rcs $@ $^
 
 $(BUILD)/bulkheadctl: $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS)) $(BUILD)/libbulkhead.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/bulkhead-guard: $(BUILD)/boot-guard/main.o $(BUILD)/libbulkhead.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/bulkhead-load: $(BUILD)/loader/main.o $(BUILD)/libbulkhead.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/asan/bulkheadctl: $(patsubst %.c,$(BUILD)/asan/%.o,$(CTL_SRCS)) $(BUILD)/asan/libbulkhead.a
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)

@@ -6,17 +6,64 @@
  * higher with their evidence: whoever can crash a machine at will could
  * otherwise use the guard to switch a security sensor off unnoticed.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <systemd/sd-journal.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "log.h"
 
+/*
+ * libsystemd is optional at run time: it is opened on first use, and
+ * only where systemd is there to talk to (its journal socket, or
+ * NOTIFY_SOCKET).  Busybox initramfs, rescue shells and the VM tests run
+ * without it, and a short-lived tool does not pay for loading it.
+ */
+static struct {
+	bool tried;
+	void *lib;
+	int (*journal_send)(const char *format, ...);
+	int (*notify)(int unset_environment, const char *state);
+} sd;
+
+static bool libsystemd(void)
+{
+	if (!sd.tried) {
+		sd.tried = true;
+		sd.lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+		if (sd.lib) {
+			*(void **)&sd.journal_send = dlsym(sd.lib, "sd_journal_send");
+			*(void **)&sd.notify = dlsym(sd.lib, "sd_notify");
+		}
+	}
+	return sd.lib;
+}
+
 static bool journal_available(void)
 {
-	return access("/run/systemd/journal/socket", W_OK) == 0;
+	return access("/run/systemd/journal/socket", W_OK) == 0 && libsystemd() &&
+	       sd.journal_send;
+}
+
+/**
+ * bg_notify() - tell systemd how the service is doing (sd_notify(3))
+ * @fmt: "STATUS=...", "READY=1\nSTATUS=...", printf-style
+ *
+ * Does nothing when not started by systemd with a notify socket.
+ */
+void bg_notify(const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	if (!getenv("NOTIFY_SOCKET") || !libsystemd() || !sd.notify)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	sd.notify(0, text);
 }
 
 void bg_log(int priority, const char *msgid, const char *fmt, ...)
@@ -30,7 +77,7 @@ void bg_log(int priority, const char *msgid, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	if (journal_available() &&
-	    sd_journal_send("MESSAGE=%s", text, "PRIORITY=%d", priority,
+	    sd.journal_send("MESSAGE=%s", text, "PRIORITY=%d", priority,
 			    "MESSAGE_ID=%s", msgid ? msgid : "",
 			    "SYSLOG_IDENTIFIER=%s", program_invocation_short_name, NULL) >= 0)
 		return;

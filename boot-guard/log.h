@@ -39,5 +39,7 @@
 __attribute__((format(printf, 3, 4)))
 void bg_log(int priority, const char *msgid, const char *fmt, ...);
 void bg_log_decision(const struct bg_decision *d);
+__attribute__((format(printf, 1, 2)))
+void bg_notify(const char *fmt, ...);
 
 #endif /* BG_LOG_H */

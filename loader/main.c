@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 
 #include "loader.h"
 #include "log.h"
@@ -158,7 +157,7 @@ int main(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return BL_EXIT_USAGE;
 	}
-	sd_notify(0, "STATUS=reading the boot guard's decision");
+	bg_notify("STATUS=reading the boot guard's decision");
 
 	if (bl_config_load_dir(config_dir, state_dir, cfg) && !cfg->nr_errors)
 		bg_log(LOG_ERR, BL_MSGID_CONFIG, "extensions.d %s: cannot read", config_dir);
@@ -179,12 +178,12 @@ int main(int argc, char **argv)
 
 	if (bl_kernel_real(&k, BL_SECURITYFS_ROOT, true, &msg)) {
 		bg_log(LOG_CRIT, BL_MSGID_LOAD_FAILED, "%s: nothing loaded", msg.text);
-		sd_notifyf(0, "READY=1\nSTATUS=failed: %s", msg.text);
+		bg_notify("READY=1\nSTATUS=failed: %s", msg.text);
 		return BL_EXIT_FAILED;
 	}
 	ctx = (struct bl_ctx){ .state_dir = state_dir, .cfg = cfg, .kernel = &k,
 			       .fsops = &bg_real_fsops, .now = bg_now() };
-	sd_notifyf(0, "STATUS=loading %s and %u extension(s)%s", BL_SHIM_MODULE, cfg->nr_ext,
+	bg_notify("STATUS=loading %s and %u extension(s)%s", BL_SHIM_MODULE, cfg->nr_ext,
 		   d->safe_mode ? " (safe mode)" : "");
 	code = bl_load(&ctx, d, rep);
 	bl_kernel_release(&k);
@@ -203,6 +202,6 @@ int main(int argc, char **argv)
 		 cfg->nr_errors ? ", config errors" : "");
 	bg_log(code == BL_EXIT_OK ? LOG_INFO : code == BL_EXIT_DEGRADED ? LOG_WARNING : LOG_ERR,
 	       BL_MSGID_LOADER_DONE, "%s", why);
-	sd_notifyf(0, "READY=1\nSTATUS=%s", why);
+	bg_notify("READY=1\nSTATUS=%s", why);
 	return code;
 }
