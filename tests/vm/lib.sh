@@ -52,6 +52,12 @@ expect_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "want '$2', got '$(quote "$3")'"; fi
 }
 
+# expect_rc NAME WANT GOT OUTPUT: an exit status; a FAIL line quotes the
+# command's OUTPUT
+expect_rc() {
+	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "exit status $3, want $2: $(quote "$4")"; fi
+}
+
 # expect_contains NAME NEEDLE TEXT
 expect_contains() {
 	case $3 in
@@ -166,4 +172,156 @@ make_script() {
 # module options from the kernel command line)
 insmod_bh() {
 	insmod "$MODDIR/bulkhead.ko"
+}
+
+# ---- the loader and the boot guard (scenarios/loader*.sh, bench) ----------
+LOAD=/vm/bin/bulkhead-load
+GUARD=/vm/bin/bulkhead-guard
+# shellcheck disable=SC2034 # read by the scenarios and the bench
+KMOD=/vm/kmod
+EXTD=/etc/bulkhead/extensions.d
+
+# guard_env [STATE_DIR]: the guard's, the loader's and bulkheadctl's
+# environment: the state in STATE_DIR (default /var/lib/bulkhead, made
+# here), the extensions' configuration in $EXTD, empty pstore and
+# watchdog directories (the guest has neither), the kernel command line
+# the guard reads in /tmp/bh-cmdline (a copy of /proc/cmdline that a
+# scenario may change), and a guard.conf that leaves kernel.panic to the
+# harness (panic=-1) and promotes content at "good" without waiting
+guard_env() {
+	STATE=${1:-/var/lib/bulkhead}
+	mkdir -p "$STATE" "$EXTD" /tmp/bh-pstore /tmp/bh-watchdog
+	printf '[kernel]\npanic_timeout = 0\n[policy]\nprobation = 0\n' >/etc/bulkhead/guard.conf
+	cat /proc/cmdline >/tmp/bh-cmdline
+	export BULKHEAD_STATE_DIR="$STATE" BULKHEAD_EXTENSIONS_DIR="$EXTD" \
+		BULKHEAD_PSTORE_DIR=/tmp/bh-pstore BULKHEAD_WATCHDOG_DIR=/tmp/bh-watchdog \
+		BULKHEAD_CMDLINE=/tmp/bh-cmdline BULKHEAD_GUARD_CONF=/etc/bulkhead/guard.conf
+}
+
+# ext_conf FILE NAME [KEY=VALUE...]: write $EXTD/FILE, one [extension]
+# section for NAME (module NAME unless a module= is given)
+ext_conf() {
+	_f=$1
+	_n=$2
+	shift 2
+	{
+		echo "[extension]"
+		echo "name = $_n"
+		case " $* " in *" module="*) ;; *) echo "module = $_n" ;; esac
+		for _kv in "$@"; do
+			echo "${_kv%%=*} = ${_kv#*=}"
+		done
+	} >"$EXTD/$_f"
+}
+
+# guard_boot: `bulkhead-guard boot`; sets guard_rc and guard_err
+# shellcheck disable=SC2034 # read by the scenarios
+guard_boot() {
+	"$GUARD" boot 2>/tmp/guard.err
+	guard_rc=$?
+	guard_err=$(cat /tmp/guard.err)
+}
+
+# unload_all: every module of ours that is loaded, the shim last
+unload_all() {
+	awk '$1 ~ /^bh_/ { print $1 }' /proc/modules | while read -r _m; do
+		rmmod "$_m" 2>/dev/null
+	done
+	! is_loaded bulkhead || rmmod bulkhead
+}
+
+# next_boot: what a reboot is to the guard and the loader: a clean
+# shutdown mark, nothing of ours loaded, then `bulkhead-guard boot` (the
+# kernel's boot id stays the same, so boot.json is still this boot's)
+next_boot() {
+	"$GUARD" shutdown 2>/dev/null
+	unload_all
+	guard_boot
+}
+
+# run_load [ARGS...]: bulkhead-load; sets load_rc and load_err (its
+# messages: there is no journald in the guest, so they go to stderr)
+# shellcheck disable=SC2034 # read by the scenarios
+run_load() {
+	"$LOAD" "$@" >/tmp/load.out 2>/tmp/load.err
+	load_rc=$?
+	load_err=$(cat /tmp/load.err /tmp/load.out)
+}
+
+# ctl_stage EXT FILE [ARGS...]: bulkheadctl content stage; sets stage_rc
+# and stage_err
+# shellcheck disable=SC2034 # read by the scenarios
+ctl_stage() {
+	"$CTL" content stage "$@" >/tmp/stage.out 2>/tmp/stage.err
+	stage_rc=$?
+	stage_err=$(cat /tmp/stage.err /tmp/stage.out)
+}
+
+# jflat FILE: the JSON in FILE as "path=value" lines (jflat.awk)
+jflat() {
+	awk -f /vm/jflat.awk "$1"
+}
+
+# jget FILE PATH: the value at PATH in the JSON FILE, empty if none
+jget() {
+	jflat "$1" | awk -v k="$2=" 'index($0, k) == 1 { print substr($0, length(k) + 1); exit }'
+}
+
+# bootjson PATH: a value from this boot's decision
+bootjson() {
+	jget "$STATE/boot.json" "$1"
+}
+
+# bootjson_list KEY: the names in boot.json's array KEY, comma-separated
+bootjson_list() {
+	jflat "$STATE/boot.json" | sed -n "s/^$1\[[0-9]*\]=//p" | tr '\n' ',' | sed 's/,$//'
+}
+
+# chosen EXT: the content version boot.json tells the loader to use
+chosen() {
+	jflat "$STATE/boot.json" | awk -v e="$1" '
+		{ k = $0; sub(/=.*/, "", k); v = substr($0, length(k) + 2) }
+		k ~ /^content\[[0-9]+\]\.extension$/ { i = k; sub(/\.extension$/, "", i); n[i] = v }
+		k ~ /^content\[[0-9]+\]\.version$/ { i = k; sub(/\.version$/, "", i); ver[i] = v }
+		END { for (i in n) if (n[i] == e) print ver[i] }'
+}
+
+# ext_field EXT FIELD: one field of EXT's entry in `bulkheadctl status
+# --json` (state.extensions[]), e.g. active, chosen, status, load.result
+ext_field() {
+	"$CTL" status --json 2>/dev/null >/tmp/status.json
+	jflat /tmp/status.json | awk -v e="$1" -v f="$2" '
+		{ k = $0; sub(/=.*/, "", k); v = substr($0, length(k) + 2) }
+		match(k, /^state\.extensions\[[0-9]+\]\./) {
+			p = substr(k, 1, RLENGTH)
+			r = substr(k, RLENGTH + 1)
+			if (r == "name") name[p] = v
+			val[p, r] = v
+		}
+		END { for (p in name) if (name[p] == e) print val[p, f] }'
+}
+
+# boot_id: the boot the guard started last (boot.json)
+boot_id() {
+	bootjson boot_id
+}
+
+# journal_of BOOT: that boot's loader journal lines without the boot id,
+# comma-separated
+journal_of() {
+	awk -v b="$1" '$1 == b { $1 = ""; sub(/^ /, ""); print }' "$STATE/loader.journal" 2>/dev/null |
+		tr '\n' ',' | sed 's/,$//'
+}
+
+# now_ns: sets now_ns to the monotonic clock in nanoseconds, without a
+# fork: "now at N nsecs", the third line of /proc/timer_list (busybox's
+# date has no %N, and a timer that forks and execs costs tens of
+# milliseconds under TCG, more than some of the steps timed)
+# shellcheck disable=SC2034 # read by the bench
+now_ns() {
+	{
+		read -r _l
+		read -r _l
+		read -r _l _l now_ns _l
+	} </proc/timer_list
 }

@@ -2,14 +2,21 @@
 # mkinitramfs.sh BUILD KVER - build BUILD/vm/KVER/initramfs.cpio.gz, the
 # whole guest the VM scenarios run in: busybox-static with its applet
 # links, root and one unprivileged user, the modules built for KVER by
-# `make modules-vm` (with modules.dep, so busybox modprobe finds them),
-# the host-built bulkheadctl with its shared libraries, the content
-# fixtures, the scenarios and /init.
+# `make modules-vm` (with modules.dep, so busybox modprobe, Debian's
+# kmod and libkmod find them), the host-built bulkheadctl, bulkhead-guard
+# and bulkhead-load with their shared libraries (libkmod among them),
+# Debian's kmod as /vm/kmod/modprobe and /vm/kmod/rmmod (busybox owns
+# /bin/modprobe), the content fixtures, the scenarios and /init.
 #
-# Nothing is taken from the host's own module tree: the guest loads only
-# what this project built.  The test extensions (BUILD/kmod-vm/KVER/extra)
-# are optional here, so that the harness can run before they exist; the
-# scenarios that need them then fail, which is the point.
+# Nothing is taken from the host's own module tree into the guest's
+# /lib/modules but the kernel's lists of built-in modules (libkmod wants
+# them): the guest loads only what this project built.  The one
+# exception is kept apart, in /vm/disk: the kernel's own virtio_blk and
+# ext4 modules (with their dependencies, in load order in
+# /vm/disk/disk.list), for the benchmarks that want a real block device.
+# The test extensions (BUILD/kmod-vm/KVER/extra), bulkhead-guard and
+# bulkhead-load are optional here, so that the harness can run before
+# they exist; the scenarios that need them then fail, which is the point.
 set -eu
 
 [ $# -eq 2 ] || {
@@ -40,8 +47,8 @@ fi
 rm -rf "$root"
 mkdir -p "$root"
 cd "$root"
-mkdir -p bin dev etc proc sys tmp root home/bhuser usr vm/bin vm/scenarios vm/bench \
-	"lib/modules/$kver/extra"
+mkdir -p bin dev etc proc sys tmp root home/bhuser usr var vm/bin vm/scenarios vm/bench \
+	vm/kmod vm/disk "lib/modules/$kver/extra"
 # su needs the root of the tree traversable by the user
 chmod 755 .
 chmod 1777 tmp
@@ -89,19 +96,57 @@ if [ -s "$out/crc-mismatch.txt" ]; then
 	cat "$out/crc-mismatch.txt" >&2
 	die "stale modules in $kmod: built against another bulkhead.ko (rm -rf $kmod/extra; make modules-vm)"
 fi
+# The kernel's list of built-in modules (names, no code): without it
+# depmod writes an empty modules.builtin.bin, which libkmod's
+# kmod_load_resources() refuses (EINVAL), and no real system has that.
+for f in modules.builtin modules.builtin.modinfo modules.order; do
+	[ ! -f "/lib/modules/$kver/$f" ] || cp "/lib/modules/$kver/$f" "lib/modules/$kver/"
+done
 depmod -b "$root" "$kver" 2>&1 | grep -v 'could not open' >&2 || true
 [ -s "lib/modules/$kver/modules.dep" ] || die "depmod made no modules.dep"
 
-# bulkheadctl and every shared object ldd names, the loader included, at
-# the paths the binary asks for
-cp "$build/bulkheadctl" vm/bin/
-for lib in $(ldd "$build/bulkheadctl" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
-	mkdir -p ".$(dirname "$lib")"
-	cp -L "$lib" ".$lib"
+# copy_bin FILE DESTDIR: a host binary and every shared object ldd names,
+# the dynamic loader included, at the paths the binary asks for
+copy_bin() {
+	cp "$1" "$2/"
+	for lib in $(ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		mkdir -p ".$(dirname "$lib")"
+		[ -f ".$lib" ] || cp -L "$lib" ".$lib"
+	done
+}
+copy_bin "$build/bulkheadctl" vm/bin
+for b in bulkhead-guard bulkhead-load; do
+	if [ -f "$build/$b" ]; then
+		copy_bin "$build/$b" vm/bin
+	else
+		echo "mkinitramfs: warning: no $build/$b (make $build/$b): the loader scenarios will fail" >&2
+	fi
 done
+# Debian's kmod, the real modprobe (kmod picks its applet by argv[0])
+kmod_bin=$(command -v kmod || true)
+[ -n "$kmod_bin" ] || die "kmod not found (apt-get install kmod)"
+copy_bin "$kmod_bin" vm/kmod
+ln -s kmod vm/kmod/modprobe
+ln -s kmod vm/kmod/rmmod
+
+# the kernel's own block device and file system modules, dependencies
+# first, as modprobe would load them ("builtin" lines need nothing); a
+# host that cannot list them leaves the benchmarks on tmpfs
+if (for m in virtio_pci virtio_blk ext4; do
+	/sbin/modprobe -S "$kver" --show-depends "$m" || exit 1
+done) >"$out/disk.deps" 2>/dev/null; then
+	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' "$out/disk.deps" |
+		while read -r m; do
+			cp "$m" vm/disk/
+			basename "$m"
+		done >vm/disk/disk.list
+else
+	echo "mkinitramfs: warning: cannot list the disk modules of $kver: no block device in the guest" >&2
+	: >vm/disk/disk.list
+fi
 
 sh "$here/mkfixtures.sh" "$build/bulkheadctl" "$root/vm/fixtures" >/dev/null
-cp "$here/lib.sh" vm/
+cp "$here/lib.sh" "$here/crash/jflat.awk" vm/
 cp "$here"/scenarios/*.sh vm/scenarios/
 cp "$here"/bench/*.sh vm/bench/
 cp "$here/init.sh" init

@@ -26,6 +26,9 @@
 # in a few dozen 6.12 boots).  Two guest CPUs still exercise the per-CPU
 # breadcrumbs and RCU waits.
 #
+# VM_DISK=FILE attaches FILE as a raw virtio disk (/dev/vda in the guest;
+# the benchmarks put their state directory on it, see bench-load.sh).
+#
 # The console goes to BUILD/vm/KVER/SCENARIO.log, the ok/FAIL lines to
 # SCENARIO.results.  The last line printed is machine-readable for
 # run-all.sh:  vm-run KVER SCENARIO pass=N fail=M time=S verdict=PASS|FAIL
@@ -66,7 +69,8 @@ mkdir -p "$out"
 
 # rebuild the initramfs when it is missing or older than anything in it
 if [ ! -f "$initrd" ] ||
-	[ -n "$(find "$here" "$build/kmod-vm/$kver" "$build/bulkheadctl" -type f \
+	[ -n "$(find "$here" "$build/kmod-vm/$kver" "$build/bulkheadctl" \
+		"$build/bulkhead-guard" "$build/bulkhead-load" -type f \
 		-newer "$initrd" 2>/dev/null | head -n 1)" ]; then
 	sh "$here/mkinitramfs.sh" "$build" "$kver" >&2 || die "initramfs build failed"
 fi
@@ -84,13 +88,16 @@ cmdline="console=ttyS0 loglevel=5 panic=-1 bhvm.scenario=$scen"
 [ "$expect_oops" -eq 0 ] && cmdline="$cmdline oops=panic"
 cmdline="$cmdline $(hdr vm-cmdline) $*"
 
+# the kernel command line is made: the arguments now carry qemu's extras
+set --
+[ -z "${VM_DISK:-}" ] || set -- -drive "file=$VM_DISK,format=raw,if=virtio"
 t0=$(date +%s%N)
 rc=0
 timeout -k 5 "$limit" qemu-system-x86_64 \
 	-accel tcg,thread=single -machine q35 -m 512 -smp 2 \
 	-nodefaults -no-user-config -display none -monitor none \
 	-serial stdio -no-reboot \
-	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" "$@" \
 	</dev/null >"$log.raw" 2>&1 || rc=$?
 t1=$(date +%s%N)
 secs=$(((t1 - t0) / 1000000000)).$((((t1 - t0) / 100000000) % 10))
