@@ -86,10 +86,13 @@ $(BUILD)/asan/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
+# made afresh: a renamed source must not leave its old object behind
 $(BUILD)/libbulkhead.a: $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(COMMON_SRCS))
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/asan/libbulkhead.a: $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRCS) $(COMMON_SRCS))
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/bulkheadctl: $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS)) $(BUILD)/libbulkhead.a

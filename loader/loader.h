@@ -7,7 +7,7 @@
 #ifndef BL_LOADER_H
 #define BL_LOADER_H
 
-#include "config.h"
+#include "extconf.h"
 #include "guard.h"
 #include "kernel.h"
 #include "state.h"

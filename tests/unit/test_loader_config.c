@@ -19,8 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* by path: "config.h" on the include path is the guard's */
-#include "../../loader/config.h"
+#include "extconf.h"
 #include "testutil.h"
 
 #define STATE_DIR "/var/lib/bulkhead"

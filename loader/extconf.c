@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * config.c - /etc/bulkhead/extensions.d/NAME.conf (INI, read with inih).
+ * extconf.c - /etc/bulkhead/extensions.d/NAME.conf (INI, read with inih).
  *
  * One file per extension, one [extension] section each; the file names,
  * sorted byte by byte, are the load order.  A file is taken whole or not
@@ -29,7 +29,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config.h"
+#include "extconf.h"
 
 #define BL_PARAMS_MAX	1024	/* characters of params = */
 

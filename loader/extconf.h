@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * config.h - /etc/bulkhead/extensions.d, one NAME.conf per extension:
+ * extconf.h - /etc/bulkhead/extensions.d, one NAME.conf per extension:
  * which extensions the loader brings up, in which order, from where.
  *
  * One file per extension, read in file-name order (that is the load
@@ -22,8 +22,8 @@
  * A bad file is refused as a whole, with file, line and reason; the other
  * files still count.
  */
-#ifndef BL_CONFIG_H
-#define BL_CONFIG_H
+#ifndef BL_EXTCONF_H
+#define BL_EXTCONF_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -92,4 +92,4 @@ static inline void bl_config_freep(struct bl_config **p)
 }
 const struct bl_ext_config *bl_config_find(const struct bl_config *cfg, const char *name);
 
-#endif /* BL_CONFIG_H */
+#endif /* BL_EXTCONF_H */
