@@ -198,11 +198,11 @@ void bl_kernel_release(struct bl_kernel *k)
  * @k: the kernel
  * @ext: the extension
  * @err: the write's negative errno
- * @buf: the reason: the shim's last_error for a validator refusal, else
- *	what the errno means to the shim
+ * @buf: the reason: the shim's last_error where the shim wrote one (the
+ *	validator's refusal, a disabled or faulted extension, the
+ *	extension's own refusal of valid content), else what the errno
+ *	means to the shim
  * @size: its size
- *
- * Return: 0.
  */
 void bl_kernel_shim_reason(struct bl_kernel *k, const char *ext, int err, char *buf,
 			  size_t size)
@@ -210,24 +210,30 @@ void bl_kernel_shim_reason(struct bl_kernel *k, const char *ext, int err, char *
 	_cleanup_free_ char *text = NULL;
 	size_t len;
 
-	if (err == -EBADMSG && !k->ops->read(k, ext, "last_error", &text, &len) && len) {
+	switch (err) {
+	case -ENOENT:
+		snprintf(buf, size, "not registered with the shim (is its module loaded?)");
+		return;
+	case -ENODEV:
+		snprintf(buf, size, "unregistered from the shim while content was written");
+		return;
+	case -EFBIG:
+		snprintf(buf, size, "shim refused: larger than its content limit");
+		return;
+	case -EPERM:
+	case -EACCES:
+		snprintf(buf, size, "the shim's content file refused the write: %s", strerror(-err));
+		return;
+	}
+	if (!k->ops->read(k, ext, "last_error", &text, &len) && len) {
 		while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
 			text[--len] = '\0';
 		snprintf(buf, size, "shim refused: %s", text);
 		return;
 	}
 	switch (err) {
-	case -ENOENT:
-		snprintf(buf, size, "not registered with the shim (is its module loaded?)");
-		break;
-	case -ENODEV:
-		snprintf(buf, size, "unregistered from the shim while content was written");
-		break;
 	case -ESHUTDOWN:
 		snprintf(buf, size, "the shim has it disabled or faulted");
-		break;
-	case -EFBIG:
-		snprintf(buf, size, "shim refused: larger than its content limit");
 		break;
 	case -EBADMSG:
 		snprintf(buf, size, "shim refused: malformed (no reason in last_error)");

@@ -98,6 +98,15 @@ static int ew_rule_from_record(const struct bh_record *rec, struct ew_rule **ret
 		err = bh_field_u32(rec, 2, &action);
 	if (err)
 		return err;
+	/*
+	 * The schema bounds the string; only the extension knows that a
+	 * path an exec can never have (a relative one) makes the rule
+	 * table wrong.  Refused, the content never becomes active.
+	 */
+	if (path[0] != '/') {
+		pr_warn("rule %u: path is not absolute: content refused\n", id);
+		return -EINVAL;
+	}
 	r = kzalloc(struct_size(r, path, len + 1), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;

@@ -215,7 +215,8 @@ static int fk_push(struct bl_kernel *k, const char *ext, const void *buf, size_t
 	if (!fk_registered(fk, ext))
 		return c->result = -ENOENT;
 	if (r && r->result) {
-		if (r->result == -EBADMSG && r->text[0])
+		/* the shim leaves its reason for every refusal it judges */
+		if (r->text[0])
 			fk_put(fk, ext, "last_error", r->text);
 		return c->result = r->result;
 	}
@@ -359,7 +360,7 @@ void fk_insert_result(struct fake_kernel *fk, const char *module, int result, co
  * @fk: the fake
  * @ext: the extension
  * @err: 0 or a negative errno (-EBADMSG: the validator refused it)
- * @last_error: with -EBADMSG, the text the shim leaves in last_error
+ * @last_error: the text the shim leaves in last_error with the refusal (or NULL)
  *	(NULL or "": none)
  */
 void fk_push_result(struct fake_kernel *fk, const char *ext, int err, const char *last_error)

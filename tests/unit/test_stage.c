@@ -668,6 +668,27 @@ static void stage_refused_by_the_shim_keeps_the_old_content_with_the_shims_reaso
 	assert_string_equal(slurp(t->journal, NULL), "5 begin push bh_a 11\n5 end push bh_a 11\n");
 }
 
+/* valid by the schema, refused by the extension itself: still the shim's word */
+static void stage_reports_the_extensions_own_refusal_from_the_shim(void **state)
+{
+	struct t *t = *state;
+	struct bl_stage_result res;
+	struct bulkhead_msg msg;
+	struct bg_ext *e;
+
+	usual(t);
+	fk_push_result(t->fk, EXT, -EINVAL,
+		       "content version 11 refused by the extension: error -22\n");
+	assert_int_equal(stage(t, EXT, content_file(t, make_content(EXT, 11), "c11"), false, 0,
+			       &res, &msg), -EBADMSG);
+	assert_contains(msg.text,
+			"shim refused: content version 11 refused by the extension: error -22; content 10 stays active");
+	e = state_ext(t, EXT);
+	assert_int_equal(e->active, 10);
+	assert_int_equal(e->pending, 0);
+	assert_false(in_store(t->e, 11));
+}
+
 /* content staged earlier and held (pending 12) stays pending and stored */
 static void stage_refused_by_the_shim_restores_the_earlier_pending_content(void **state)
 {
@@ -1155,6 +1176,7 @@ int main(void)
 		T(stage_journals_the_push_for_the_boot_in_progress),
 		T(stage_push_is_journalled_and_pending_while_it_runs),
 		T(stage_refused_by_the_shim_keeps_the_old_content_with_the_shims_reason),
+		T(stage_reports_the_extensions_own_refusal_from_the_shim),
 		T(stage_refused_by_the_shim_restores_the_earlier_pending_content),
 		T(stage_for_an_extension_not_registered_now_is_active_at_its_next_load),
 		T(stage_holds_content_pending_while_the_shim_has_it_disabled),

@@ -93,6 +93,8 @@ refusal() {
 for n in ew-v1 ew-v2 ew-v3 ew-bad-base; do
 	build "$n" execwatch
 done
+# valid by the schema: bh_execwatch itself refuses a relative path
+build ew-v4-relative execwatch
 build noop-v1 noop
 build rawparse-v1 rawparse
 build takeoops-v1 takeoops

@@ -7,9 +7,10 @@
 #     recorded in the guard's state; a stale or missing decision means
 #     safe mode and exit 3;
 #   - `bulkheadctl content stage` pushes newer content live, refuses bad
-#     content (userspace validation, with the reason) and versions not
-#     above the active one, keeping what runs, and holds content back as
-#     pending while the shim has the extension stopped;
+#     content (userspace validation, with the reason; or the shim, with
+#     its reason, when the extension refuses valid content) and versions
+#     not above the active one, keeping what runs, and holds content back
+#     as pending while the shim has the extension stopped;
 #   - an operator's disable and a guard-made one (a loader journal that
 #     ends inside a step: the machine died pushing content) keep the
 #     module out: the loader does not try, the shim vetoes a manual load;
@@ -147,6 +148,17 @@ expect_rc stage-v3-rc 0 "$stage_rc" "$stage_err"
 expect_eq stage-v3-content-version 3 "$(rd "$d/content_version")"
 expect_eq stage-v3-active-pending "3 0" "$(ext_field bh_execwatch active) $(ext_field bh_execwatch pending)"
 
+# valid by the schema, refused by the extension itself (a relative path):
+# the shim's reason, exit 1, the old content runs on, nothing kept
+ctl_stage bh_execwatch "$FX/ew-v4-relative.bhc"
+expect_rc stage-v4-rc 1 "$stage_rc" "$stage_err"
+expect_contains stage-v4-shim-reason "shim refused: content version 4 refused by the extension: error -22; content 3 stays active" "$stage_err"
+expect_eq stage-v4-version-kept 3 "$(rd "$d/content_version")"
+expect_eq stage-v4-active-pending "3 0" "$(ext_field bh_execwatch active) $(ext_field bh_execwatch pending)"
+check_not stage-v4-not-stored test -e "$STATE/content/bh_execwatch/4"
+expect_eq stage-v4-journal "begin push bh_execwatch 4,end push bh_execwatch 4" \
+	"$(journal_of "$(boot_id)" | sed 's/.*end push bh_execwatch 3,//')"
+
 # ---- an operator's disable ----------------------------------------------------------
 "$CTL" disable bh_execwatch >/dev/null 2>&1
 expect_eq op-disable-rc 0 "$?"
@@ -225,5 +237,19 @@ expect_eq back-bootjson-safe-mode false "$(bootjson safe_mode)"
 run_load
 expect_rc back-load-rc 0 "$load_rc" "$load_err"
 expect_eq back-content-3 3 "$(rd "$d/content_version")"
+
+# ---- the store's copy went bad: the shim refuses it at boot, with its reason ---------
+cp "$STATE/content/bh_execwatch/3" /tmp/v3.good
+cp "$FX/bad-field-count.bhc" "$STATE/content/bh_execwatch/3"
+next_boot
+run_load
+# bh_execwatch is required here: its content failing fails the boot's load
+expect_rc corrupt-load-rc 3 "$load_rc" "$load_err"
+check corrupt-ew-loaded is_loaded bh_execwatch
+expect_eq corrupt-no-content 0 "$(rd "$d/content_version")"
+expect_eq corrupt-status-result content-refused "$(ext_field bh_execwatch load.result)"
+expect_contains corrupt-status-error "shim refused: content refused (field-count)" "$(ext_field bh_execwatch load.error)"
+expect_contains corrupt-logged "extension bh_execwatch: content-refused (required): content 3 for bh_execwatch: shim refused" "$load_err"
+cp /tmp/v3.good "$STATE/content/bh_execwatch/3"
 unload_all
 check_not all-unloaded is_loaded bulkhead
