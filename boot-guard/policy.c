@@ -33,24 +33,13 @@ const struct bg_config bg_default_config = {
 /* an extension the evidence names: by name, '-' and '_' alike */
 static struct bg_ext *find_culprit(struct bg_state *st, const struct bg_evidence *ev)
 {
-	char want[BH_NAME_LEN + 1];
 	uint32_t i;
-	size_t j;
 
 	if (!bg_evidence_certain(ev) || !ev->extension[0])
 		return NULL;
-	for (j = 0; ev->extension[j] && j < BH_NAME_MAX; j++)
-		want[j] = ev->extension[j] == '-' ? '_' : ev->extension[j];
-	want[j] = '\0';
-	for (i = 0; i < st->nr_ext; i++) {
-		char have[BH_NAME_LEN + 1];
-
-		for (j = 0; st->ext[i].name[j]; j++)
-			have[j] = st->ext[i].name[j] == '-' ? '_' : st->ext[i].name[j];
-		have[j] = '\0';
-		if (!strcmp(have, want))
+	for (i = 0; i < st->nr_ext; i++)
+		if (bh_name_eq(st->ext[i].name, ev->extension))
 			return &st->ext[i];
-	}
 	/*
 	 * The shim's own line and the loader's journal name a registered
 	 * extension for sure, even one the store has not heard of yet; a

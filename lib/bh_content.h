@@ -218,5 +218,6 @@ const struct bh_template_spec *bh_schema_template(const struct bh_schema *s,
 int bh_schema_check(const struct bh_schema *s, struct bh_error *err);
 int bh_schema_format(const struct bh_schema *s, char *buf, size_t size);
 bool bh_name_valid(const char *name);
+bool bh_name_eq(const char *a, const char *b);
 
 #endif /* BH_CONTENT_H */

@@ -80,6 +80,25 @@ bool bh_name_valid(const char *name)
 }
 
 /**
+ * bh_name_eq() - do two names name the same extension or module
+ * @a: NUL-terminated name
+ * @b: NUL-terminated name
+ *
+ * The kernel takes '-' and '_' in module names as the same character, so
+ * a module line in an oops, a disable list and a configuration may spell
+ * one extension either way.
+ *
+ * Return: true when equal but for '-' against '_'.
+ */
+bool bh_name_eq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++)
+		if (*a != *b && !((*a == '-' || *a == '_') && (*b == '-' || *b == '_')))
+			return false;
+	return *a == *b;
+}
+
+/**
  * bh_schema_template() - the template of @s with id @id
  * @s: a schema
  * @id: template id

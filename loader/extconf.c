@@ -119,19 +119,6 @@ static bool module_name_valid(const char *s)
 	return n > 0;
 }
 
-/* the kernel takes '-' and '_' in module-ish names as the same */
-static bool ext_names_equal(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++) {
-		char x = *a == '-' ? '_' : *a;
-		char y = *b == '-' ? '_' : *b;
-
-		if (x != y)
-			return false;
-	}
-	return *a == *b;
-}
-
 static void ext_free(struct bl_ext_config *e)
 {
 	free(e->content_dir);
@@ -388,7 +375,7 @@ static int parse_file(FILE *f, const char *path, struct parse_state *st,
 	}
 	/* an oops names a module; the guard blames the extension of that name */
 	if (!st->ext.registers && st->key_line[K_MODULE] &&
-	    !ext_names_equal(st->ext.module, st->ext.name)) {
+	    !bh_name_eq(st->ext.module, st->ext.name)) {
 		add_error(cfg, "config %s: line %d: module '%s' must equal name '%s' when registers = no (the guard blames a vendor module by the module name an oops shows)",
 			  path, st->key_line[K_MODULE], st->ext.module, st->ext.name);
 		return 1;
@@ -598,7 +585,7 @@ const struct bl_ext_config *bl_config_find(const struct bl_config *cfg,
 	uint32_t i;
 
 	for (i = 0; i < cfg->nr_ext && i < BL_MAX_EXT; i++)
-		if (ext_names_equal(cfg->ext[i].name, name))
+		if (bh_name_eq(cfg->ext[i].name, name))
 			return &cfg->ext[i];
 	return NULL;
 }

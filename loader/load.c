@@ -47,15 +47,6 @@ bool bl_result_failed(enum bl_result r)
 	return r != BL_RES_LOADED && r != BL_RES_DISABLED && r != BL_RES_SAFE_MODE;
 }
 
-/* the kernel treats '-' and '_' in module names alike; so do we */
-static bool name_eq(const char *a, const char *b)
-{
-	for (; *a && *b; a++, b++)
-		if (*a != *b && !((*a == '-' || *a == '_') && (*b == '-' || *b == '_')))
-			return false;
-	return *a == *b;
-}
-
 /* ---- boot.json ------------------------------------------------------------ */
 
 static int get_member(struct json_object *o, const char *key, enum json_type t,
@@ -180,7 +171,8 @@ int bl_decision_load(const char *path, struct bl_decision *ret, struct bulkhead_
 		    get_name(v, "extension", d->content[i].extension, path, msg) ||
 		    get_member(c, "version", json_type_int, &v, path, msg))
 			return -EBADMSG;
-		if (json_object_get_int64(v) < 0 && json_object_get_uint64(v) == 0) {
+		/* json-c keeps a u64 above INT64_MAX apart: only a negative is < 0 */
+		if (json_object_get_int64(v) < 0) {
 			bulkhead_msg_set(msg, "decision %s: content version of '%s' is negative",
 					 path, d->content[i].extension);
 			return -EBADMSG;
@@ -197,7 +189,7 @@ static uint64_t chosen_version(const struct bl_decision *d, const char *name)
 	uint32_t i;
 
 	for (i = 0; i < d->nr_content; i++)
-		if (name_eq(d->content[i].extension, name))
+		if (bh_name_eq(d->content[i].extension, name))
 			return d->content[i].version;
 	return 0;
 }
@@ -207,14 +199,13 @@ static bool is_disabled(const struct bl_decision *d, const struct bl_ext_config 
 	uint32_t i;
 
 	for (i = 0; i < d->nr_disable; i++)
-		if (name_eq(d->disable[i], e->name) || name_eq(d->disable[i], e->module))
+		if (bh_name_eq(d->disable[i], e->name) || bh_name_eq(d->disable[i], e->module))
 			return true;
 	return false;
 }
 
 /* ---- the shim ------------------------------------------------------------- */
 
-/* room for every name the list can hold: cut, it would let a module in */
 /* what bulkhead.ko's disable= takes (module/internal.h: BH_DISABLE_MAX) */
 #define SHIM_DISABLE_MAX	32
 #define SHIM_PARAMS_LEN		(sizeof("disable=") + SHIM_DISABLE_MAX * (BH_NAME_LEN + 1) + \
@@ -232,7 +223,7 @@ static void add_name(struct name_list *l, const char *name)
 	uint32_t i;
 
 	for (i = 0; i < l->nr; i++)
-		if (name_eq(l->name[i], name))
+		if (bh_name_eq(l->name[i], name))
 			return;
 	if (l->nr == SHIM_DISABLE_MAX || strlen(name) > BH_NAME_MAX) {
 		if (!l->dropped++)
@@ -427,7 +418,7 @@ static void push_one(struct run *r, const struct bl_decision *d,
 	struct bl_kernel *k = r->c->kernel;
 	uint64_t v = chosen_version(d, e->name);
 	_cleanup_free_ uint8_t *buf = NULL;
-	char why[BG_REASON_LEN];
+	char why[BULKHEAD_MSG_LEN];
 	struct bulkhead_msg msg;
 	size_t len;
 	int err;
@@ -558,7 +549,7 @@ int bl_record(const struct bl_ctx *c, const struct bl_decision *d,
 		}
 		e->load_boot = d->boot_id;
 		snprintf(e->load_result, sizeof(e->load_result), "%s", bl_result_name(er->result));
-		/* cut to the state's length: the journal has the whole line */
+		/* cut to the state's length: the log has the whole line */
 		memcpy(e->load_error, er->error, sizeof(e->load_error) - 1);
 		e->load_error[sizeof(e->load_error) - 1] = '\0';
 	}

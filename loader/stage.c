@@ -105,40 +105,82 @@ static int check_file(const struct bl_ctx *c, const struct bl_ext_config *ec,
 	return 0;
 }
 
+/*
+ * Step 4 is a risky step: journal "begin", take it, journal "end".  A step
+ * that cannot be journalled is not taken (a crash in it could not be
+ * blamed): -EIO with @msg saying why.  Otherwise @step's own result.
+ */
+static int journalled(const struct bl_ctx *c, const struct bg_state *st, const char *name,
+		      uint64_t v, int (*step)(void *arg), void *arg, struct bulkhead_msg *msg)
+{
+	struct bl_journal j = { .fd = -1 };
+	struct bulkhead_msg ignored;
+	int err;
+
+	err = bl_journal_open(c->state_dir, st->current_boot, c->fsops, &j, msg);
+	if (!err)
+		err = bl_journal_step(&j, true, BL_JOURNAL_PUSH, name, v, msg);
+	if (err) {
+		bl_journal_close(&j, &ignored);
+		return -EIO;
+	}
+	err = step(arg);
+	/* the step is over either way; a lost "end" only blames it wrongly */
+	bl_journal_step(&j, false, BL_JOURNAL_PUSH, name, v, &ignored);
+	bl_journal_close(&j, &ignored);
+	return err;
+}
+
+struct push_arg {
+	struct bl_kernel *k;
+	const char *ext;
+	const uint8_t *buf;
+	size_t len;
+};
+
+static int push_step(void *arg)
+{
+	struct push_arg *p = arg;
+
+	return p->k->ops->push(p->k, p->ext, p->buf, p->len);
+}
+
 /* step 4 for a registering extension: the shim validates and hands over */
 static int push(const struct bl_ctx *c, const struct bl_ext_config *ec,
 		const struct bg_state *st, uint64_t v, const uint8_t *buf, size_t len,
 		char *why, size_t size)
 {
-	struct bl_kernel *k = c->kernel;
-	struct bl_journal j = { .fd = -1 };
+	struct push_arg p = { .k = c->kernel, .ext = ec->name, .buf = buf, .len = len };
 	struct bulkhead_msg msg;
 	int err;
 
-	err = bl_journal_open(c->state_dir, st->current_boot, c->fsops, &j, &msg);
-	if (!err)
-		err = bl_journal_step(&j, true, BL_JOURNAL_PUSH, ec->name, v, &msg);
-	if (err) {
-		/* unjournalled, a crash here could not be blamed: do not risk it */
+	err = journalled(c, st, ec->name, v, push_step, &p, &msg);
+	if (err == -EIO)
 		snprintf(why, size, "%s", msg.text);
-		bl_journal_close(&j, &msg);
-		return -EIO;
-	}
-	err = k->ops->push(k, ec->name, buf, len);
-	/* the step is over either way; a lost "end" only blames it wrongly */
-	bl_journal_step(&j, false, BL_JOURNAL_PUSH, ec->name, v, &msg);
-	bl_journal_close(&j, &msg);
-	if (err)
-		bl_kernel_shim_reason(k, ec->name, err, why, size);
+	else if (err)
+		bl_kernel_shim_reason(c->kernel, ec->name, err, why, size);
 	return err;
+}
+
+struct link_arg {
+	const char *link;
+	const char *target;
+	struct bulkhead_msg msg;
+};
+
+static int link_step(void *arg)
+{
+	struct link_arg *l = arg;
+
+	return bl_store_link(l->link, l->target, &l->msg);
 }
 
 /* step 4 for a vendor module: it reads the file at its next load */
 static int relink(const struct bl_ctx *c, const struct bl_ext_config *ec,
 		  const struct bg_state *st, uint64_t v, char *why, size_t size)
 {
-	struct bl_journal j = { .fd = -1 };
 	_cleanup_free_ char *path = NULL;
+	struct link_arg l = { .link = ec->content_link };
 	struct bulkhead_msg msg;
 	int err;
 
@@ -146,16 +188,10 @@ static int relink(const struct bl_ctx *c, const struct bl_ext_config *ec,
 		snprintf(why, size, "out of memory");
 		return -ENOMEM;
 	}
-	err = bl_journal_open(c->state_dir, st->current_boot, c->fsops, &j, &msg);
-	if (!err)
-		err = bl_journal_step(&j, true, BL_JOURNAL_PUSH, ec->name, v, &msg);
-	if (!err) {
-		err = bl_store_link(ec->content_link, path, &msg);
-		bl_journal_step(&j, false, BL_JOURNAL_PUSH, ec->name, v, &msg);
-	}
+	l.target = path;
+	err = journalled(c, st, ec->name, v, link_step, &l, &msg);
 	if (err)
-		snprintf(why, size, "%s", msg.text);
-	bl_journal_close(&j, &msg);
+		snprintf(why, size, "%s", err == -EIO ? msg.text : l.msg.text);
 	return err;
 }
 
