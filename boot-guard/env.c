@@ -4,7 +4,9 @@
  * and what time it is: every path can be moved by the environment so
  * the tests run without root, and the clock can be fixed.
  */
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "guard.h"
@@ -32,4 +34,34 @@ int64_t bg_now(void)
 	const char *fake = getenv("BULKHEAD_NOW");	/* tests: a fixed clock */
 
 	return fake && *fake ? strtoll(fake, NULL, 10) : (int64_t)time(NULL);
+}
+
+/**
+ * bg_kernel_boot_id() - /proc/sys/kernel/random/boot_id, a new UUID every
+ * time the kernel boots
+ * @env: where /proc/sys/kernel is
+ * @buf: the id, without its newline
+ *
+ * The guard writes it into boot.json; the loader refuses a decision that
+ * carries another one (made in an earlier boot).
+ *
+ * Return: 0, or a negative errno when it cannot be read.
+ */
+int bg_kernel_boot_id(const struct bg_env *env, char buf[BG_BOOT_ID_LEN])
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ uint8_t *text = NULL;
+	size_t len;
+
+	if (asprintf(&path, "%s/random/boot_id", env->proc_sys_kernel) < 0)
+		return -ENOMEM;
+	if (bulkhead_read_pseudo_file(path, 64, &text, &len, NULL))
+		return -ENOENT;
+	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		len--;
+	if (!len || len >= BG_BOOT_ID_LEN)
+		return -EINVAL;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	return 0;
 }

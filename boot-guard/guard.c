@@ -122,26 +122,6 @@ static void read_cmdline(const struct bg_env *env, struct bg_cmdline *c)
 		bg_log(LOG_WARNING, NULL, "%s: ignored", msg.text);
 }
 
-/* /proc/sys/kernel/random/boot_id: a new UUID every time the kernel boots */
-static int read_kernel_boot_id(const struct bg_env *env, char buf[40])
-{
-	_cleanup_free_ char *path = NULL;
-	_cleanup_free_ uint8_t *text = NULL;
-	size_t len;
-
-	if (asprintf(&path, "%s/random/boot_id", env->proc_sys_kernel) < 0)
-		return -ENOMEM;
-	if (bulkhead_read_pseudo_file(path, 64, &text, &len, NULL))
-		return -ENOENT;
-	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
-		len--;
-	if (!len || len >= 40)
-		return -EINVAL;
-	memcpy(buf, text, len);
-	buf[len] = '\0';
-	return 0;
-}
-
 /*
  * The loader's instructions for this boot: safe mode, what not to load,
  * which content version to push.  Kernel command line overrides apply
@@ -155,7 +135,7 @@ static int write_boot_decision(const struct bg_env *env, const struct bg_state *
 	struct json_object *dis = json_object_new_array();
 	struct json_object *content = json_object_new_array();
 	struct bulkhead_msg msg;
-	char kbid[40];
+	char kbid[BG_BOOT_ID_LEN];
 	uint32_t i;
 	int err;
 
@@ -183,7 +163,7 @@ static int write_boot_decision(const struct bg_env *env, const struct bg_state *
 	json_object_object_add(o, "format", json_object_new_int(1));
 	json_object_object_add(o, "boot_id", json_object_new_uint64(st->current_boot));
 	/* the loader's proof that this decision was made in this kernel boot */
-	if (!read_kernel_boot_id(env, kbid))
+	if (!bg_kernel_boot_id(env, kbid))
 		json_object_object_add(o, "kernel_boot_id", json_object_new_string(kbid));
 	json_object_object_add(o, "safe_mode", json_object_new_boolean(st->safe_mode || cl->safe_mode));
 	json_object_object_add(o, "disable", dis);

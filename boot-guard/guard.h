@@ -27,8 +27,11 @@ struct bg_env {
 	const char *proc_sys_kernel;	/* BULKHEAD_PROC_SYS_KERNEL, /proc/sys/kernel */
 };
 
+#define BG_BOOT_ID_LEN		40	/* a UUID and its NUL, with room */
+
 void bg_env_init(struct bg_env *env);
 int64_t bg_now(void);
+int bg_kernel_boot_id(const struct bg_env *env, char buf[BG_BOOT_ID_LEN]);
 
 int bg_cmd_boot(const struct bg_env *env);
 int bg_cmd_good(const struct bg_env *env);

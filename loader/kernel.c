@@ -12,6 +12,7 @@
 #include <sys/utsname.h>
 
 #include "kernel.h"
+#include "state.h"
 
 #define SHIM_FILE_MAX	(1024 * 1024)	/* schema text and the like */
 
@@ -83,26 +84,15 @@ static int shim_path(struct real_kernel *rk, const char *ext, const char *file, 
 static int real_push(struct bl_kernel *k, const char *ext, const void *buf, size_t len)
 {
 	_cleanup_free_ char *path = NULL;
-	const uint8_t *p = buf;
-	int fd, err = 0;
+	int fd, err;
 
 	if (shim_path(k->priv, ext, "content", &path))
 		return -ENOMEM;
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	/* the write that completes the file returns the shim's verdict */
+	err = bg_fsops_write_all(&bg_real_fsops, fd, buf, len);
 	/* an incomplete file is refused at close */
 	if (close(fd) < 0 && !err)
 		err = -errno;

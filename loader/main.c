@@ -31,24 +31,17 @@ static const char usage_text[] =
  * leaves the previous boot's boot.json behind, and obeying it would load
  * extensions nobody counted for.
  */
-static bool decision_current(const struct bl_decision *d, const char *proc_sys_kernel,
+static bool decision_current(const struct bl_decision *d, const struct bg_env *env,
 			     char *why, size_t size)
 {
-	_cleanup_free_ char *path = NULL;
-	_cleanup_free_ uint8_t *text = NULL;
-	size_t len;
+	char now[BG_BOOT_ID_LEN];
 
-	if (!d->kernel_boot_id[0])
-		return true;
-	if (asprintf(&path, "%s/random/boot_id", proc_sys_kernel) < 0 ||
-	    bulkhead_read_pseudo_file(path, 64, &text, &len, NULL))
+	if (!d->kernel_boot_id[0] || bg_kernel_boot_id(env, now))
 		return true;	/* cannot tell: trust the guard */
-	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
-		text[--len] = '\0';
-	if (!strcmp((char *)text, d->kernel_boot_id))
+	if (!strcmp(now, d->kernel_boot_id))
 		return true;
 	snprintf(why, size, "it was made in kernel boot %s, this is %s (did bulkhead-guard boot run?)",
-		 d->kernel_boot_id, (char *)text);
+		 d->kernel_boot_id, now);
 	return false;
 }
 
@@ -168,7 +161,7 @@ int main(int argc, char **argv)
 	if (bl_decision_load(decision_path, d, &msg)) {
 		bg_log(LOG_CRIT, BL_MSGID_NO_DECISION, "%s: booting in safe mode", msg.text);
 		no_decision = true;
-	} else if (!decision_current(d, env.proc_sys_kernel, why, sizeof(why))) {
+	} else if (!decision_current(d, &env, why, sizeof(why))) {
 		bg_log(LOG_CRIT, BL_MSGID_NO_DECISION, "decision %s is stale: %s: booting in safe mode",
 		       decision_path, why);
 		no_decision = true;
