@@ -26,6 +26,7 @@ void bg_env_init(struct bg_env *env)
 	env->watchdog_dir = env_or("BULKHEAD_WATCHDOG_DIR", "/sys/class/watchdog");
 	env->cmdline = env_or("BULKHEAD_CMDLINE", "/proc/cmdline");
 	env->proc_sys_kernel = env_or("BULKHEAD_PROC_SYS_KERNEL", "/proc/sys/kernel");
+	env->extensions_dir = env_or("BULKHEAD_EXTENSIONS_DIR", "/etc/bulkhead/extensions.d");
 }
 
 /* unix seconds; BULKHEAD_NOW fixes the clock for tests */

@@ -25,6 +25,7 @@ struct bg_env {
 	const char *watchdog_dir;	/* BULKHEAD_WATCHDOG_DIR, /sys/class/watchdog */
 	const char *cmdline;		/* BULKHEAD_CMDLINE, /proc/cmdline */
 	const char *proc_sys_kernel;	/* BULKHEAD_PROC_SYS_KERNEL, /proc/sys/kernel */
+	const char *extensions_dir;	/* BULKHEAD_EXTENSIONS_DIR, /etc/bulkhead/extensions.d */
 };
 
 #define BG_BOOT_ID_LEN		40	/* a UUID and its NUL, with room */

@@ -336,13 +336,9 @@ static int parse_version_arg(const char *text, uint64_t *ret)
 	return errno || *end || *text < '1' || *text > '9' ? -EINVAL : 0;
 }
 
-static const char *extensions_dir(const struct opts *o)
+static const char *extensions_dir(const struct opts *o, const struct bg_env *env)
 {
-	const char *dir = getenv("BULKHEAD_EXTENSIONS_DIR");
-
-	if (o->config_dir)
-		return o->config_dir;
-	return dir && *dir ? dir : "/etc/bulkhead/extensions.d";
+	return o->config_dir ? o->config_dir : env->extensions_dir;
 }
 
 /* a pin the loader cannot carry out is worth a word while it can be fixed */
@@ -354,7 +350,7 @@ static void warn_unstored_pin(const struct opts *o, const struct bg_env *env)
 	uint64_t v;
 
 	if (!cfg || parse_version_arg(o->args[1], &v) ||
-	    bl_config_load_dir(extensions_dir(o), env->state_dir, cfg))
+	    bl_config_load_dir(extensions_dir(o, env), env->state_dir, cfg))
 		return;
 	ec = bl_config_find(cfg, o->args[0]);
 	if (!ec || bl_store_path(ec->content_dir, v, &path) || !access(path, F_OK))
@@ -415,7 +411,7 @@ static int cmd_content_stage(struct opts *o)
 	if (o->version && parse_version_arg(o->version, &so.version))
 		return usage("--version needs a content version above 0");
 	guard_env(o, &env);
-	config_dir = extensions_dir(o);
+	config_dir = extensions_dir(o, &env);
 	bl_config_load_dir(config_dir, env.state_dir, cfg);
 	for (i = 0; i < cfg->nr_errors && i < BL_MAX_CONFIG_ERRORS; i++)
 		fprintf(stderr, "bulkheadctl: warning: %s\n", cfg->errors[i].text);

@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	const char *config_dir = getenv("BULKHEAD_EXTENSIONS_DIR");
+	const char *config_dir;
 	const char *state_dir;
 	_cleanup_(bl_config_freep) struct bl_config *cfg = calloc(1, sizeof(*cfg));
 	_cleanup_free_ struct bl_decision *d = calloc(1, sizeof(*d));
@@ -127,8 +127,7 @@ int main(int argc, char **argv)
 
 	bg_env_init(&env);
 	state_dir = env.state_dir;
-	if (!config_dir || !*config_dir)
-		config_dir = "/etc/bulkhead/extensions.d";
+	config_dir = env.extensions_dir;
 	while ((c = getopt_long(argc, argv, "d:c:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
