@@ -40,6 +40,12 @@ CFLAGS    += -std=gnu11 $(WARN) $(PKG_CFLAGS)
 LDFLAGS   += -Wl,--as-needed
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=all
+# The test variants of the three tools (TEST_BIN, never installed) also
+# take their paths and clock from BULKHEAD_* variables (boot-guard/env.c),
+# so the CLI and VM tests run against fixture directories; the tools
+# `make` builds and `make install` installs ignore those variables.
+TEST_BIN  := $(BUILD)/test-bin
+TEST_HOOKS := -DBULKHEAD_TEST_HOOKS
 
 LIB_SRCS    := $(wildcard lib/*.c)
 COMMON_SRCS := $(wildcard common/*.c) $(filter-out boot-guard/main.c,$(wildcard boot-guard/*.c)) \
@@ -50,6 +56,8 @@ UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 HDRS        := $(wildcard lib/*.h common/*.h ctl/*.h boot-guard/*.h loader/*.h tests/unit/*.h)
 
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+TOOLS       := bulkheadctl bulkhead-guard bulkhead-load
+TEST_TOOLS  := $(addprefix $(TEST_BIN)/,$(TOOLS))
 ASAN_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRCS))
 
 .PHONY: all deps demo check check-unit check-asan check-cli check-fuzz fuzz \
@@ -86,12 +94,20 @@ $(BUILD)/asan/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
+$(TEST_BIN)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(TEST_HOOKS) $(CFLAGS) -c $< -o $@
+
 # made afresh: a renamed source must not leave its old object behind
 $(BUILD)/libbulkhead.a: $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS) $(COMMON_SRCS))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/asan/libbulkhead.a: $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRCS) $(COMMON_SRCS))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(TEST_BIN)/libbulkhead.a: $(patsubst %.c,$(TEST_BIN)/%.o,$(LIB_SRCS) $(COMMON_SRCS))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
@@ -102,6 +118,15 @@ $(BUILD)/bulkhead-guard: $(BUILD)/boot-guard/main.o $(BUILD)/libbulkhead.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/bulkhead-load: $(BUILD)/loader/main.o $(BUILD)/libbulkhead.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(TEST_BIN)/bulkheadctl: $(patsubst %.c,$(TEST_BIN)/%.o,$(CTL_SRCS)) $(TEST_BIN)/libbulkhead.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(TEST_BIN)/bulkhead-guard: $(TEST_BIN)/boot-guard/main.o $(TEST_BIN)/libbulkhead.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(TEST_BIN)/bulkhead-load: $(TEST_BIN)/loader/main.o $(TEST_BIN)/libbulkhead.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/asan/bulkheadctl: $(patsubst %.c,$(BUILD)/asan/%.o,$(CTL_SRCS)) $(BUILD)/asan/libbulkhead.a
@@ -138,15 +163,20 @@ check-asan: $(ASAN_BINS) $(BUILD)/asan/bulkheadctl
 	@SUITE=asan ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		sh tests/run-unit.sh $(ASAN_BINS)
 
-check-cli: $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard $(BUILD)/bulkhead-load
+# the guard and staging tests need fixture paths: the test variants;
+# content and the overrides test run the tools as installed
+check-cli: $(addprefix $(BUILD)/,$(TOOLS)) $(TEST_TOOLS)
 	@sh tests/cli/test_content_cli.sh $(BUILD)/bulkheadctl
-	@sh tests/cli/test_guard_cli.sh $(BUILD)
-	@sh tests/cli/test_stage_cli.sh $(BUILD)
+	@sh tests/cli/test_guard_cli.sh $(TEST_BIN)
+	@sh tests/cli/test_stage_cli.sh $(TEST_BIN)
+	@sh tests/cli/test_overrides_cli.sh $(BUILD) $(TEST_BIN)
 
 dkms-check:
 	@sh scripts/dkms-check.sh $(VM_KVERS)
 
-check-vm: modules-vm $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard $(BUILD)/bulkhead-load
+# the scenarios' guests run the test variants (tests/vm/lib.sh sets
+# BULKHEAD_*); the crash-loop guest runs the tools as installed
+check-vm: modules-vm $(addprefix $(BUILD)/,$(TOOLS)) $(TEST_TOOLS)
 	@sh tests/vm/run-all.sh $(BUILD) $(VM_KVERS)
 	@sh tests/vm/crash/run-all.sh $(BUILD) $(VM_KVERS)
 
@@ -156,10 +186,10 @@ check-fuzz: $(BUILD)/fuzz/fuzz_validate $(UNIT_BINS)
 fuzz: deps $(BUILD)/fuzz/fuzz_validate $(UNIT_BINS)
 	@sh tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
 
-bench: deps $(BUILD)/bench/bench_validate modules-vm
+# the guests run the test variants (the VM harness sets BULKHEAD_*)
+bench: deps $(BUILD)/bench/bench_validate modules-vm $(TEST_TOOLS)
 	@$(BUILD)/bench/bench_validate
 	@for k in $(VM_KVERS); do sh tests/vm/bench-dispatch.sh $(BUILD) $$k || exit 1; done
-	@$(MAKE) --no-print-directory $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard $(BUILD)/bulkhead-load
 	@for k in $(VM_KVERS); do sh tests/vm/bench-load.sh $(BUILD) $$k || exit 1; done
 
 demo: deps all

@@ -1,8 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * env.c - where the guard, the loader and bulkheadctl read and write,
- * and what time it is: every path can be moved by the environment so
- * the tests run without root, and the clock can be fixed.
+ * and what time it is.
+ *
+ * The installed tools use the real paths and the real clock, and only
+ * their command-line options (--state-dir, --config-dir) move anything.
+ * A test build (-DBULKHEAD_TEST_HOOKS: the tools in BUILD/test-bin, which
+ * the CLI and VM tests run) also reads BULKHEAD_* environment variables,
+ * so that the tests run without root against fixture directories and a
+ * fixed clock; even there through secure_getenv(), so a setuid or
+ * file-capability process never honours them.  Without the flag the
+ * variables' names are not even in the binary.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,30 +19,39 @@
 
 #include "guard.h"
 
-static const char *env_or(const char *name, const char *def)
+#ifdef BULKHEAD_TEST_HOOKS
+static const char *test_override(const char *name, const char *def)
 {
-	const char *v = getenv(name);
+	const char *v = secure_getenv(name);
 
 	return v && *v ? v : def;
 }
+#else
+#define test_override(name, def)	(def)
+#endif
 
 void bg_env_init(struct bg_env *env)
 {
-	env->state_dir = env_or("BULKHEAD_STATE_DIR", "/var/lib/bulkhead");
-	env->config = env_or("BULKHEAD_GUARD_CONF", "/etc/bulkhead/guard.conf");
-	env->pstore_dir = env_or("BULKHEAD_PSTORE_DIR", "/sys/fs/pstore");
-	env->watchdog_dir = env_or("BULKHEAD_WATCHDOG_DIR", "/sys/class/watchdog");
-	env->cmdline = env_or("BULKHEAD_CMDLINE", "/proc/cmdline");
-	env->proc_sys_kernel = env_or("BULKHEAD_PROC_SYS_KERNEL", "/proc/sys/kernel");
-	env->extensions_dir = env_or("BULKHEAD_EXTENSIONS_DIR", "/etc/bulkhead/extensions.d");
+	env->state_dir = test_override("BULKHEAD_STATE_DIR", "/var/lib/bulkhead");
+	env->config = test_override("BULKHEAD_GUARD_CONF", "/etc/bulkhead/guard.conf");
+	env->pstore_dir = test_override("BULKHEAD_PSTORE_DIR", "/sys/fs/pstore");
+	env->watchdog_dir = test_override("BULKHEAD_WATCHDOG_DIR", "/sys/class/watchdog");
+	env->cmdline = test_override("BULKHEAD_CMDLINE", "/proc/cmdline");
+	env->proc_sys_kernel = test_override("BULKHEAD_PROC_SYS_KERNEL", "/proc/sys/kernel");
+	env->extensions_dir = test_override("BULKHEAD_EXTENSIONS_DIR",
+					    "/etc/bulkhead/extensions.d");
 }
 
-/* unix seconds; BULKHEAD_NOW fixes the clock for tests */
+/* unix seconds; in a test build BULKHEAD_NOW fixes the clock */
 int64_t bg_now(void)
 {
-	const char *fake = getenv("BULKHEAD_NOW");	/* tests: a fixed clock */
+#ifdef BULKHEAD_TEST_HOOKS
+	const char *fake = secure_getenv("BULKHEAD_NOW");
 
-	return fake && *fake ? strtoll(fake, NULL, 10) : (int64_t)time(NULL);
+	if (fake && *fake)
+		return strtoll(fake, NULL, 10);
+#endif
+	return (int64_t)time(NULL);
 }
 
 /**

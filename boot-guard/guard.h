@@ -15,23 +15,27 @@
 #define BG_EXIT_FAILED		3	/* state unreadable or not writable */
 
 /**
- * struct bg_env - where the guard reads and writes; every path can be
- * moved by option or environment so tests run without root
+ * struct bg_env - where the guard reads and writes
+ *
+ * bg_env_init() fills in the real paths; the tools' options move some
+ * (--state-dir, --config-dir).  Only a test build (-DBULKHEAD_TEST_HOOKS,
+ * never installed) also takes the BULKHEAD_* variable named beside each
+ * field from the environment, so the tests run without root.
  */
 struct bg_env {
-	const char *state_dir;		/* BULKHEAD_STATE_DIR, /var/lib/bulkhead */
-	const char *config;		/* BULKHEAD_GUARD_CONF, /etc/bulkhead/guard.conf */
-	const char *pstore_dir;		/* BULKHEAD_PSTORE_DIR, /sys/fs/pstore */
-	const char *watchdog_dir;	/* BULKHEAD_WATCHDOG_DIR, /sys/class/watchdog */
-	const char *cmdline;		/* BULKHEAD_CMDLINE, /proc/cmdline */
-	const char *proc_sys_kernel;	/* BULKHEAD_PROC_SYS_KERNEL, /proc/sys/kernel */
-	const char *extensions_dir;	/* BULKHEAD_EXTENSIONS_DIR, /etc/bulkhead/extensions.d */
+	const char *state_dir;		/* /var/lib/bulkhead; test: BULKHEAD_STATE_DIR */
+	const char *config;		/* /etc/bulkhead/guard.conf; test: BULKHEAD_GUARD_CONF */
+	const char *pstore_dir;		/* /sys/fs/pstore; test: BULKHEAD_PSTORE_DIR */
+	const char *watchdog_dir;	/* /sys/class/watchdog; test: BULKHEAD_WATCHDOG_DIR */
+	const char *cmdline;		/* /proc/cmdline; test: BULKHEAD_CMDLINE */
+	const char *proc_sys_kernel;	/* /proc/sys/kernel; test: BULKHEAD_PROC_SYS_KERNEL */
+	const char *extensions_dir;	/* /etc/bulkhead/extensions.d; test: BULKHEAD_EXTENSIONS_DIR */
 };
 
 #define BG_BOOT_ID_LEN		40	/* a UUID and its NUL, with room */
 
 void bg_env_init(struct bg_env *env);
-int64_t bg_now(void);
+int64_t bg_now(void);		/* unix seconds; test build: BULKHEAD_NOW */
 int bg_kernel_boot_id(const struct bg_env *env, char buf[BG_BOOT_ID_LEN]);
 
 int bg_cmd_boot(const struct bg_env *env);

@@ -6,9 +6,10 @@
  *   bulkhead-guard good       the boot is healthy (after probation)
  *   bulkhead-guard shutdown   clean stop
  *
- * Paths come from the environment (BULKHEAD_STATE_DIR and friends, see
- * guard.h) or --state-dir.  The operator's commands (status, history,
- * enable, disable, pin, reset) live in bulkheadctl.
+ * Paths are the real ones, or --state-dir (a test build also takes
+ * BULKHEAD_STATE_DIR and friends from the environment, see env.c).  The
+ * operator's commands (status, history, enable, disable, pin, reset) live
+ * in bulkheadctl.
  */
 #include <getopt.h>
 #include <stdio.h>

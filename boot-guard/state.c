@@ -26,6 +26,7 @@
 #include <openssl/evp.h>
 
 #include "content_json.h"
+#include "fileio.h"
 #include "state.h"
 
 #define STATE_MAGIC	"bulkhead-state"
@@ -761,7 +762,13 @@ int bg_state_save(const char *dir, const struct bg_state *st,
 		bulkhead_msg_set(msg, "state %s: out of memory", dir);
 		return -ENOMEM;
 	}
-	fd = ops->open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/*
+	 * A new file, never one through a link planted at the name (fileio.h).
+	 * A stale one a crashed save left is removed first, directly, not
+	 * through @ops: a crash around it leaves nothing a reader looks at.
+	 */
+	unlink(tmp);
+	fd = ops->open(tmp, BULKHEAD_TMP_OPEN_FLAGS, 0600);
 	if (fd < 0) {
 		err = -errno;
 		bulkhead_msg_set(msg, "state %s: cannot create: %s", tmp, strerror(-err));

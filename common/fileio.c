@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "util.h"
 
 void bulkhead_msg_set(struct bulkhead_msg *msg, const char *fmt, ...)
@@ -297,7 +298,9 @@ static int fsync_parent_dir(const char *path)
  * @msg: the reason on failure
  *
  * After a crash at any point @path holds either its old contents or the
- * new ones.  A failed call leaves no temporary file behind.
+ * new ones.  A failed call leaves no temporary file behind.  The temporary
+ * file ("@path.tmp.XXXXXX") is a new one with a unique name, never opened
+ * through a link (fileio.h); one a crash left behind is never reused.
  *
  * Return: 0 or a negative errno.
  */
@@ -312,7 +315,7 @@ int bulkhead_write_file_atomic(const char *path, const void *buf, size_t len,
 		bulkhead_msg_set(msg, "%s: out of memory", path);
 		return -ENOMEM;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
+	fd = mkostemp(tmp, BULKHEAD_TMP_MKOSTEMP_FLAGS);
 	if (fd < 0) {
 		err = -errno;
 		bulkhead_msg_set(msg, "%s: cannot create temporary file: %s",

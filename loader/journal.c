@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "journal.h"
 
 static const char *const op_names[] = {
@@ -47,7 +48,9 @@ static int compact(const char *state_dir, const char *path, const struct bg_fsop
 		bulkhead_msg_set(msg, "journal %s: out of memory", path);
 		return -ENOMEM;
 	}
-	fd = ops->open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* a new file, never through a link (fileio.h); a stale one goes first */
+	unlink(tmp);
+	fd = ops->open(tmp, BULKHEAD_TMP_OPEN_FLAGS, 0600);
 	if (fd < 0) {
 		err = -errno;
 		bulkhead_msg_set(msg, "journal %s: cannot create: %s", tmp, strerror(-err));

@@ -5,6 +5,8 @@
 # /proc/cmdline: exit codes, boot.json, pstore archiving, the ladder seen
 # from outside, operator steering, damaged state and config, and the
 # systemd units (systemd-analyze verify, where available).
+# BIN is the test variants' directory (BUILD/test-bin, `make check-cli`):
+# only they honour the BULKHEAD_* paths and clock set here.
 set -u
 build=$1
 guard=$build/bulkhead-guard

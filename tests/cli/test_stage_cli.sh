@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_stage_cli.sh BUILD - "bulkheadctl content stage" and bulkhead-load as
+# test_stage_cli.sh BIN - "bulkheadctl content stage" and bulkhead-load as
 # an operator meets them on a machine where the shim is not running (the
 # host: no /sys/kernel/security/bulkhead): the schema then comes from the
 # extension's configured .schema file, content becomes active for the
@@ -7,6 +7,8 @@
 # pruned, and the loader refuses a missing or stale boot decision by
 # falling back to safe mode.  The shim's side of staging (a live push, its
 # refusal) is tested in the VM (tests/vm/scenarios/loader*.sh).
+# BIN is the test variants' directory (BUILD/test-bin, `make check-cli`):
+# only they honour the BULKHEAD_* paths and clock set here.
 set -u
 build=$1
 ctl=$build/bulkheadctl

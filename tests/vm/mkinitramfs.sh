@@ -4,9 +4,11 @@
 # links, root and one unprivileged user, the modules built for KVER by
 # `make modules-vm` (with modules.dep, so busybox modprobe, Debian's
 # kmod and libkmod find them), the host-built bulkheadctl, bulkhead-guard
-# and bulkhead-load with their shared libraries (libkmod among them),
-# Debian's kmod as /vm/kmod/modprobe and /vm/kmod/rmmod (busybox owns
-# /bin/modprobe), the content fixtures, the scenarios and /init.
+# and bulkhead-load (their test variants from BUILD/test-bin, which honour
+# the BULKHEAD_* paths lib.sh's guard_env sets) with their shared
+# libraries (libkmod among them), Debian's kmod as /vm/kmod/modprobe and
+# /vm/kmod/rmmod (busybox owns /bin/modprobe), the content fixtures, the
+# scenarios and /init.
 #
 # Nothing is taken from the host's own module tree into the guest's
 # /lib/modules but the kernel's lists of built-in modules (libkmod wants
@@ -27,6 +29,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$1" && pwd)
 kver=$2
 kmod=$build/kmod-vm/$kver
+bin=$build/test-bin
 out=$build/vm/$kver
 root=$out/root
 
@@ -35,8 +38,8 @@ die() {
 	exit 1
 }
 
-for f in "$kmod/bulkhead.ko" "$kmod/bh_execwatch.ko" "$build/bulkheadctl"; do
-	[ -f "$f" ] || die "$f missing (make modules-vm $build/bulkheadctl)"
+for f in "$kmod/bulkhead.ko" "$kmod/bh_execwatch.ko" "$bin/bulkheadctl"; do
+	[ -f "$f" ] || die "$f missing (make modules-vm $bin/bulkheadctl)"
 done
 busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
 # a dynamic busybox would need its libc in the guest too
@@ -114,12 +117,12 @@ copy_bin() {
 		[ -f ".$lib" ] || cp -L "$lib" ".$lib"
 	done
 }
-copy_bin "$build/bulkheadctl" vm/bin
+copy_bin "$bin/bulkheadctl" vm/bin
 for b in bulkhead-guard bulkhead-load; do
-	if [ -f "$build/$b" ]; then
-		copy_bin "$build/$b" vm/bin
+	if [ -f "$bin/$b" ]; then
+		copy_bin "$bin/$b" vm/bin
 	else
-		echo "mkinitramfs: warning: no $build/$b (make $build/$b): the loader scenarios will fail" >&2
+		echo "mkinitramfs: warning: no $bin/$b (make $bin/$b): the loader scenarios will fail" >&2
 	fi
 done
 # Debian's kmod, the real modprobe (kmod picks its applet by argv[0])
@@ -145,7 +148,7 @@ else
 	: >vm/disk/disk.list
 fi
 
-sh "$here/mkfixtures.sh" "$build/bulkheadctl" "$root/vm/fixtures" >/dev/null
+sh "$here/mkfixtures.sh" "$bin/bulkheadctl" "$root/vm/fixtures" >/dev/null
 cp "$here/lib.sh" "$here/crash/jflat.awk" vm/
 cp "$here"/scenarios/*.sh vm/scenarios/
 cp "$here"/bench/*.sh vm/bench/

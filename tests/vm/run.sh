@@ -69,8 +69,8 @@ mkdir -p "$out"
 
 # rebuild the initramfs when it is missing or older than anything in it
 if [ ! -f "$initrd" ] ||
-	[ -n "$(find "$here" "$build/kmod-vm/$kver" "$build/bulkheadctl" \
-		"$build/bulkhead-guard" "$build/bulkhead-load" -type f \
+	[ -n "$(find "$here" "$build/kmod-vm/$kver" "$build/test-bin/bulkheadctl" \
+		"$build/test-bin/bulkhead-guard" "$build/test-bin/bulkhead-load" -type f \
 		-newer "$initrd" 2>/dev/null | head -n 1)" ]; then
 	sh "$here/mkinitramfs.sh" "$build" "$kver" >&2 || die "initramfs build failed"
 fi

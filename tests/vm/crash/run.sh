@@ -17,7 +17,8 @@
 # Builds its own initramfs (BUILD/vm/KVER/crash/initramfs.cpio.gz: busybox,
 # the kernel's own virtio/ext4/ramoops modules with their dependencies,
 # bulkhead.ko and extra/bh_takeoops.ko from BUILD/kmod-vm/KVER, bulkheadctl
-# and bulkhead-guard with their libraries, the takeoops content built on
+# and bulkhead-guard as `make` builds them (the real paths, no test
+# overrides) with their libraries, the takeoops content built on
 # the host, init.sh as /init) and a fresh 16 MiB state disk.  Console:
 # BUILD/vm/KVER/crash.log.  Passes only with the guest's success marker,
 # exactly 2 boots, and the oops + panic seen on the console.  Last line:
