@@ -6,11 +6,13 @@
  *
  * Three places are read, each optional:
  *
- *  - pstore records (the kernel log tail the crashed kernel dumped): the
- *    shim's "bulkhead: fault ..." line, oops and panic markers, and RIP
- *    and call-trace lines naming a module.  Each record is archived and
- *    then unlinked, which erases it from the pstore backend, so the next
- *    boot does not count the same crash again.
+ *  - pstore records: of the crash dumps (dmesg-*, the kernel log tail the
+ *    crashed kernel dumped) the shim's "bulkhead: fault ..." line, oops
+ *    and panic markers, and RIP and call-trace lines naming a module, in
+ *    the last crash block only; console, pmsg and ftrace records are not
+ *    read.  Every record is archived; bg_evidence_erase() unlinks the
+ *    archived ones, which erases them from the pstore backend, once the
+ *    decision that used them is saved.
  *  - watchdog bootstatus: WDIOF_CARDRESET means the last boot hung.
  *  - the loader journal: a step of the boot in question that began and
  *    never ended.
@@ -49,6 +51,10 @@
 #define BG_SHIM_PREFIX		"bulkhead: fault extension="
 #define BG_SHIM_MODULE		"bulkhead"
 #define BG_COMPRESSED_SUFFIX	".enc.z"
+/* the crash dumps among pstore's records; console, pmsg, ftrace are logs */
+#define BG_DUMP_PREFIX		"dmesg-"
+/* NAME, NAME.1 ... NAME.99 in one boot's archive */
+#define BG_ARCHIVE_COPIES	100
 
 const char *bg_evidence_kind_name(enum bg_evidence_kind kind)
 {
@@ -245,6 +251,16 @@ static void set_detail(char detail[BG_DETAIL_LEN], const char *origin,
 	detail[o] = '\0';
 }
 
+/* "MODULE in ORIGIN: LINE", cut to fit, like the detail */
+static void set_warning(char warning[BG_DETAIL_LEN], const char *module,
+			const char *origin, const char *line, size_t n)
+{
+	char where[BG_DETAIL_LEN];
+
+	snprintf(where, sizeof(where), "%s in %s", module, origin);
+	set_detail(warning, where, line, n);
+}
+
 /*
  * Raise @ev to @kind and take the attribution with it, if @kind is
  * stronger than what @ev holds.  Equal evidence never replaces: the first
@@ -411,6 +427,56 @@ static bool pstore_header(const char *p, size_t n, const char *reason)
 	return span_starts(p + i, n - i, " Part");
 }
 
+/*
+ * The die header's ": ERR [#N]": "Oops: 0002 [#1]", 6.1's "invalid opcode:
+ * 0000 [#1]" and "divide error: 0000 [#1]", arm64's "Internal error: Oops:
+ * 0000000096000004 [#1]".
+ */
+static bool has_die_header(const char *p, size_t n)
+{
+	size_t off = 0;
+	const char *hit;
+
+	while (off < n && (hit = memmem(p + off, n - off, " [#", 3))) {
+		size_t at = (size_t)(hit - p), i = at + 3, h = at;
+
+		off = at + 1;
+		while (i < n && is_digit(p[i]))
+			i++;
+		if (i == at + 3 || i >= n || p[i] != ']')
+			continue;
+		while (h > 0 && is_hex(p[h - 1]))
+			h--;
+		if (h < at && h >= 2 && p[h - 1] == ' ' && p[h - 2] == ':')
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A record's log tail holds reports one after another: warnings the
+ * kernel survived, maybe an earlier oops, and last the crash that made
+ * pstore dump it.  Each report is a block, from its first line to the next
+ * report's first line; only the last crash block names a culprit.
+ */
+enum bg_block_kind {
+	BG_BLOCK_NONE = 0,	/* before any report: lines belong to nothing */
+	BG_BLOCK_REPORT,	/* "BUG: ...": an oops if a die header follows */
+	BG_BLOCK_WARNING,	/* WARNING:, a hung task: the kernel carries on */
+	BG_BLOCK_CRASH,		/* an oops (a die header) or a panic */
+};
+
+struct bg_block {
+	enum bg_block_kind kind;
+	bool trace;		/* its registers or stack have begun */
+	bool module, module_rip;
+	char module_name[BH_NAME_LEN + 1];
+	const char *line;	/* the report's first line */
+	size_t len;
+	const char *module_line;
+	size_t module_len;
+};
+
 /* what one record holds; only the strongest of it reaches the evidence */
 struct bg_scan {
 	bool shim;
@@ -420,23 +486,45 @@ struct bg_scan {
 	const char *shim_line;
 	size_t shim_len;
 
-	/* module attribution counts only after an oops or panic marker */
-	bool crashed;	/* a marker line was seen (not just pstore's header) */
-	bool module, module_rip;
-	char module_name[BH_NAME_LEN + 1];
-	const char *module_line;
-	size_t module_len;
+	struct bg_block block;		/* the report being read */
+	struct bg_block crash;		/* the last crash block read */
+	/* the first two blocks naming a module: one may be the last crash */
+	struct bg_block named[2];
+	unsigned int nr_named;
 
-	const char *crash_line;
+	bool marked;		/* a marker line was seen, not just pstore's header */
+	const char *crash_line;	/* the first marker line, else pstore's header */
 	size_t crash_len;
 	bool oops, panic;
 };
 
+/* the block being read is complete: keep what it named */
+static void block_close(struct bg_scan *s)
+{
+	struct bg_block *b = &s->block;
+
+	if (b->module && s->nr_named < 2)
+		s->named[s->nr_named++] = *b;
+	if (b->kind == BG_BLOCK_CRASH)
+		s->crash = *b;
+	memset(b, 0, sizeof(*b));
+}
+
+static void block_open(struct bg_scan *s, enum bg_block_kind kind, const char *p,
+		       size_t n)
+{
+	block_close(s);
+	s->block.kind = kind;
+	s->block.line = p;
+	s->block.len = n;
+}
+
 static void scan_line(struct bg_scan *s, const char *p, size_t n, bool complete,
 		      bool first)
 {
-	bool marker_oops, marker_panic, header_oops, header_panic, rip;
+	bool die, report, panic, header_oops, header_panic, rip;
 	char name[BH_NAME_LEN + 1], op[BG_OP_LEN];
+	struct bg_block *b = &s->block;
 	uint64_t version;
 
 	line_message(&p, &n);
@@ -454,24 +542,50 @@ static void scan_line(struct bg_scan *s, const char *p, size_t n, bool complete,
 		return;
 	}
 
-	/* "Oops: Oops: 0002 [#1]" on 6.12: any of these opens a crash */
-	marker_oops = span_has_word(p, n, "Oops:") || span_has_word(p, n, "BUG:") ||
-		      span_has_word(p, n, "general protection fault") ||
-		      span_has_word(p, n, "kernel BUG at");
-	marker_panic = span_has_word(p, n, "Kernel panic - not syncing");
-	/* pstore's header names the dump's reason but opens no trace */
-	header_oops = first && pstore_header(p, n, "Oops#");
-	header_panic = first && pstore_header(p, n, "Panic#");
-	if (marker_oops || marker_panic) {
-		s->oops |= marker_oops;
-		s->panic |= marker_panic;
-		if (!s->crashed) {
-			s->crashed = true;
+	/* "Oops: Oops: 0002 [#1]" on 6.12, "invalid opcode: 0000 [#1]" on 6.1 */
+	die = span_has_word(p, n, "Oops:") ||
+	      span_has_word(p, n, "general protection fault") || has_die_header(p, n);
+	report = span_has_word(p, n, "BUG:") || span_has_word(p, n, "kernel BUG at");
+	panic = span_has_word(p, n, "Kernel panic - not syncing");
+	if (die || report || panic) {
+		s->oops |= die || report;
+		s->panic |= panic;
+		if (!s->marked) {
+			s->marked = true;
 			s->crash_line = p;
 			s->crash_len = n;
 		}
+	}
+	if (panic) {
+		/* the panic an oops ends in, or panic_on_warn's: the same report */
+		if (b->kind == BG_BLOCK_CRASH ||
+		    (b->kind != BG_BLOCK_NONE && memmem(p, n, "panic_on_warn", 13)))
+			return;
+		block_open(s, BG_BLOCK_CRASH, p, n);
 		return;
 	}
+	if (die) {
+		/* the oops its report line announced: "BUG: kernel NULL pointer ..." */
+		if (b->kind == BG_BLOCK_REPORT && !b->trace)
+			b->kind = BG_BLOCK_CRASH;
+		else
+			block_open(s, BG_BLOCK_CRASH, p, n);
+		return;
+	}
+	if (report) {
+		/* a soft lockup's registers are the stuck code's (softlockup_panic) */
+		block_open(s, span_has_word(p, n, "soft lockup") ? BG_BLOCK_CRASH :
+			   BG_BLOCK_REPORT, p, n);
+		return;
+	}
+	if (span_starts(p, n, "WARNING:") || span_starts(p, n, "INFO: task ")) {
+		block_open(s, BG_BLOCK_WARNING, p, n);
+		return;
+	}
+
+	/* pstore's header names the dump's reason but opens no report */
+	header_oops = first && pstore_header(p, n, "Oops#");
+	header_panic = first && pstore_header(p, n, "Panic#");
 	if (header_oops || header_panic) {
 		s->oops |= header_oops;
 		s->panic |= header_panic;
@@ -481,21 +595,26 @@ static void scan_line(struct bg_scan *s, const char *p, size_t n, bool complete,
 	}
 
 	/*
-	 * Stack lines before any marker belong to an earlier WARN or hung
-	 * task report in the log tail, not to this crash.  The shim's own
-	 * frames surround every extension callback and never count.
+	 * Stack lines outside a report are no crash's.  The shim's own frames
+	 * surround every extension callback and never count.
 	 */
-	if (!s->crashed || (s->module && s->module_rip))
+	if (b->kind == BG_BLOCK_NONE)
 		return;
-	if (!parse_module_line(p, n, &rip, name) || !strcmp(name, BG_SHIM_MODULE))
+	if (span_starts(p, n, "RIP: ") || span_starts(p, n, "Call Trace:") ||
+	    span_starts(p, n, "Call trace:"))
+		b->trace = true;
+	if (b->module && b->module_rip)
 		return;
-	if (s->module && !rip)
+	if (!parse_module_line(p, n, &rip, name))
 		return;
-	s->module = true;
-	s->module_rip = rip;
-	memcpy(s->module_name, name, sizeof(name));
-	s->module_line = p;
-	s->module_len = n;
+	b->trace = true;
+	if (!strcmp(name, BG_SHIM_MODULE) || (b->module && !rip))
+		return;
+	b->module = true;
+	b->module_rip = rip;
+	memcpy(b->module_name, name, sizeof(name));
+	b->module_line = p;
+	b->module_len = n;
 }
 
 /**
@@ -506,10 +625,13 @@ static void scan_line(struct bg_scan *s, const char *p, size_t n, bool complete,
  * @ev: evidence so far; raised if this record holds stronger evidence
  *
  * Within the record the first shim line counts (a later one comes from a
- * fault the first one caused, or from a later crash); else the first RIP line
- * after a crash marker whose module is not the shim's; else the first
- * reliable call-trace frame with such a module; else the crash marker.
- * The oops and panic flags are set whatever @ev held before.
+ * fault the first one caused, or from a later crash).  Else the last
+ * crash block names the culprit: its first RIP line whose module is not
+ * the shim's, else its first reliable call-trace frame with such a module;
+ * else the crash is a panic.  Warnings and earlier reports name nobody:
+ * the first of them that names a module goes to @ev->warning, for people,
+ * if that is still empty.  The oops and panic flags are set whatever @ev
+ * held before.
  */
 void bg_evidence_scan_text(const char *text, size_t len, const char *origin,
 			   struct bg_evidence *ev)
@@ -517,6 +639,7 @@ void bg_evidence_scan_text(const char *text, size_t len, const char *origin,
 	struct bg_scan s = {};
 	size_t off = 0;
 	bool first = true;
+	unsigned int i;
 
 	if (!origin)
 		origin = "";
@@ -529,18 +652,30 @@ void bg_evidence_scan_text(const char *text, size_t len, const char *origin,
 		scan_line(&s, line, n, nl != NULL, first);
 		first = false;
 	}
+	block_close(&s);
 
 	ev->oops |= s.oops;
 	ev->panic |= s.panic;
 	if (s.shim)
 		ev_upgrade(ev, BG_EV_SHIM_FAULT, s.shim_ext, s.shim_op,
 			   s.shim_version, origin, s.shim_line, s.shim_len);
-	if (s.module)
-		ev_upgrade(ev, BG_EV_OOPS_MODULE, s.module_name, "", 0, origin,
-			   s.module_line, s.module_len);
-	if (s.crash_line)
+	if (s.crash.module)
+		ev_upgrade(ev, BG_EV_OOPS_MODULE, s.crash.module_name, "", 0, origin,
+			   s.crash.module_line, s.crash.module_len);
+	if (s.crash.kind == BG_BLOCK_CRASH)
+		ev_upgrade(ev, BG_EV_PANIC, "", "", 0, origin, s.crash.line,
+			   s.crash.len);
+	else if (s.crash_line)
 		ev_upgrade(ev, BG_EV_PANIC, "", "", 0, origin, s.crash_line,
 			   s.crash_len);
+	for (i = 0; i < s.nr_named && !ev->warning[0]; i++) {
+		const struct bg_block *b = &s.named[i];
+
+		if (b->line != s.crash.line) {
+			set_warning(ev->warning, b->module_name, origin, b->line, b->len);
+			break;
+		}
+	}
 }
 
 /* ---- gathering ------------------------------------------------------ */
@@ -681,7 +816,73 @@ static int mkdir_parents_0700(const char *path)
 	return mkdir_0700(copy);
 }
 
-/* archive_dir/boot-N/NAME, written crash-safely, directories 0700 */
+/* crash dumps: "dmesg-ramoops-0", "dmesg-efi-176543210001", ... */
+static bool record_is_dump(const char *name)
+{
+	return span_starts(name, strlen(name), BG_DUMP_PREFIX);
+}
+
+/*
+ * Look in @dir for @name or one of its numbered siblings (NAME.1 ...)
+ * holding exactly @buf.  An archived copy is never overwritten: a record
+ * pstore reused the name of since it was archived goes beside it.
+ *
+ * Return: 1 with *@ret_path the identical copy; 0 with *@ret_path the
+ * first free name; -EEXIST when every name holds something else; another
+ * negative errno when a name cannot be looked up.
+ */
+static int archived_copy(const char *dir, const char *name, const void *buf,
+			 size_t len, char **ret_path)
+{
+	unsigned int i;
+
+	for (i = 0; i < BG_ARCHIVE_COPIES; i++) {
+		_cleanup_free_ char *path = NULL;
+		_cleanup_free_ uint8_t *old = NULL;
+		size_t old_len = 0;
+		struct stat st;
+		int r;
+
+		r = i ? asprintf(&path, "%s/%s.%u", dir, name, i) :
+			asprintf(&path, "%s/%s", dir, name);
+		if (r < 0) {
+			path = NULL;
+			return -ENOMEM;
+		}
+		if (lstat(path, &st) < 0) {
+			if (errno != ENOENT)
+				return -errno;
+			*ret_path = TAKE_PTR(path);
+			return 0;
+		}
+		/* something else, or another record's copy: never replaced */
+		if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != len)
+			continue;
+		r = bulkhead_read_file(path, BG_RECORD_MAX, &old, &old_len, NULL);
+		if (r == -ENOMEM)
+			return r;
+		if (!r && old_len == len && !memcmp(old, buf, len)) {
+			*ret_path = TAKE_PTR(path);
+			return 1;
+		}
+	}
+	return -EEXIST;
+}
+
+static int archive_boot_dir(const char *archive_dir, uint64_t boot_id,
+			    char **ret_dir)
+{
+	if (asprintf(ret_dir, "%s/boot-%" PRIu64, archive_dir, boot_id) < 0) {
+		*ret_dir = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * archive_dir/boot-N/NAME, written crash-safely, directories 0700; a copy
+ * already there (an earlier attempt at the same boot) is not written again.
+ */
 static int archive_record(const char *archive_dir, uint64_t boot_id,
 			  const char *name, const void *buf, size_t len,
 			  struct bulkhead_msg *msg)
@@ -695,59 +896,130 @@ static int archive_record(const char *archive_dir, uint64_t boot_id,
 				 strerror(-err));
 		return err;
 	}
-	if (asprintf(&dir, "%s/boot-%" PRIu64, archive_dir, boot_id) < 0) {
-		dir = NULL;
+	if (archive_boot_dir(archive_dir, boot_id, &dir))
 		return -ENOMEM;
-	}
 	err = mkdir_0700(dir);
 	if (err) {
 		bulkhead_msg_set(msg, "%s: cannot create: %s", dir, strerror(-err));
 		return err;
 	}
-	if (asprintf(&path, "%s/%s", dir, name) < 0) {
-		path = NULL;
-		return -ENOMEM;
+	err = archived_copy(dir, name, buf, len, &path);
+	if (err == -EEXIST) {
+		bulkhead_msg_set(msg, "%s/%s: %u other copies archived already", dir,
+				 name, BG_ARCHIVE_COPIES);
+		return err;
+	}
+	if (err < 0) {
+		bulkhead_msg_set(msg, "%s/%s: cannot look for an archived copy: %s",
+				 dir, name, strerror(-err));
+		return err;
+	}
+	if (err == 1) {
+		/* it may not have reached the disk when that attempt failed */
+		err = bulkhead_fsync_dir(dir);
+		if (err)
+			bulkhead_msg_set(msg, "%s: cannot fsync: %s", dir, strerror(-err));
+		return err;
 	}
 	return bulkhead_write_file_atomic(path, buf, len, 0600, msg);
 }
 
+/* one pstore record as read, and as it is scanned and archived */
+struct bg_record {
+	char *path;
+	char *archive_name;	/* without .enc.z when inflated */
+	uint8_t *raw;
+	uint8_t *text;		/* inflated, if it was compressed */
+	const uint8_t *keep;	/* what is scanned and archived */
+	size_t keep_len;
+	int inflate_err;	/* a .enc.z that did not inflate: kept as it is */
+};
+
+static void record_release(struct bg_record *r)
+{
+	free(r->path);
+	free(r->archive_name);
+	free(r->raw);
+	free(r->text);
+}
+
 /*
- * One pstore file: read it, inflate it if the kernel could not, scan it,
- * archive it, erase it.  Problems that leave the evidence intact are
- * noted in @msg and do not fail the gathering; a file that exists and
- * cannot be read does.
+ * Read the pstore record @name into @r, inflated when pstore could not
+ * (@r->inflate_err says when that failed too).
+ *
+ * Return: 0; 1 when @name is no record (".", a directory, a link, gone);
+ * -EFBIG when it is larger than a record can be; another negative errno
+ * when it cannot be read.  @msg says why on every negative return.
+ */
+static int record_load(const char *pstore_dir, const char *name,
+		       struct bg_record *r, struct bulkhead_msg *msg)
+{
+	size_t nl = strlen(name), sl = strlen(BG_COMPRESSED_SUFFIX), len = 0;
+	struct stat st;
+	int err;
+
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return 1;
+	if (asprintf(&r->path, "%s/%s", pstore_dir, name) < 0) {
+		r->path = NULL;
+		goto err_nomem;
+	}
+	if (lstat(r->path, &st) < 0) {
+		err = -errno;
+		if (err == -ENOENT)
+			return 1;
+		bulkhead_msg_set(msg, "%s: cannot stat: %s", r->path, strerror(-err));
+		return err;
+	}
+	if (!S_ISREG(st.st_mode))
+		return 1;
+	err = bulkhead_read_file(r->path, BG_RECORD_MAX, &r->raw, &len, msg);
+	if (err == -ENOENT)
+		return 1;
+	if (err)
+		return err;
+	r->archive_name = strdup(name);
+	if (!r->archive_name)
+		goto err_nomem;
+	r->keep = r->raw;
+	r->keep_len = len;
+	if (nl > sl && span_ends(name, nl, BG_COMPRESSED_SUFFIX)) {
+		err = inflate_record(r->raw, len, &r->text, &r->keep_len);
+		if (err == -ENOMEM)
+			goto err_nomem;
+		if (err) {
+			r->inflate_err = err;
+			r->keep_len = len;
+		} else {
+			r->archive_name[nl - sl] = '\0';
+			r->keep = r->text;
+		}
+	}
+	return 0;
+
+err_nomem:
+	bulkhead_msg_set(msg, "%s/%s: out of memory", pstore_dir, name);
+	return -ENOMEM;
+}
+
+/*
+ * One pstore file: read it, inflate it if the kernel could not, scan it
+ * if it is a crash dump, archive it.  It stays in pstore until
+ * bg_evidence_erase().  Problems that leave the evidence intact are noted
+ * in @msg and do not fail the gathering; a file that exists and cannot be
+ * read does.
  */
 static int pstore_record(const struct bg_sources *src, uint64_t boot_id,
 			 const char *name, struct bg_evidence *ev,
 			 struct bulkhead_msg *msg)
 {
-	_cleanup_free_ char *path = NULL, *origin = NULL, *archive_name = NULL;
-	_cleanup_free_ uint8_t *raw = NULL, *text = NULL;
+	_cleanup_(record_release) struct bg_record r = {};
+	_cleanup_free_ char *origin = NULL;
 	struct bulkhead_msg m = {};
-	size_t raw_len = 0, text_len = 0;
-	const uint8_t *keep;
-	size_t keep_len;
-	bool scan = true;
-	struct stat st;
 	int err;
 
-	if (!strcmp(name, ".") || !strcmp(name, ".."))
-		return 0;
-	if (asprintf(&path, "%s/%s", src->pstore_dir, name) < 0) {
-		path = NULL;
-		goto err_nomem;
-	}
-	if (lstat(path, &st) < 0) {
-		err = -errno;
-		if (err == -ENOENT)
-			return 0;
-		bulkhead_msg_set(msg, "%s: cannot stat: %s", path, strerror(-err));
-		return err;
-	}
-	if (!S_ISREG(st.st_mode))
-		return 0;
-	err = bulkhead_read_file(path, BG_RECORD_MAX, &raw, &raw_len, &m);
-	if (err == -ENOENT)
+	err = record_load(src->pstore_dir, name, &r, &m);
+	if (err == 1)
 		return 0;
 	if (err == -EFBIG) {
 		/* not a record pstore writes; leave it for a person */
@@ -758,50 +1030,29 @@ static int pstore_record(const struct bg_sources *src, uint64_t boot_id,
 		bulkhead_msg_set(msg, "%s", m.text);
 		return err;
 	}
-
-	keep = raw;
-	keep_len = raw_len;
-	archive_name = strdup(name);
-	if (!archive_name)
-		goto err_nomem;
-	if (strlen(name) > strlen(BG_COMPRESSED_SUFFIX) &&
-	    span_ends(name, strlen(name), BG_COMPRESSED_SUFFIX)) {
-		err = inflate_record(raw, raw_len, &text, &text_len);
-		if (err == -ENOMEM)
-			goto err_nomem;
-		if (err) {
-			/* archived as it is: nothing is lost, nothing counted */
-			msg_note(msg, "%s: cannot inflate (%s): not scanned", path,
-				 strerror(-err));
-			scan = false;
-		} else {
-			archive_name[strlen(name) - strlen(BG_COMPRESSED_SUFFIX)] = '\0';
-			keep = text;
-			keep_len = text_len;
-		}
-	}
-	if (scan) {
+	if (r.inflate_err) {
+		/* archived as it is: nothing is lost, nothing counted */
+		msg_note(msg, "%s: cannot inflate (%s): not scanned", r.path,
+			 strerror(-r.inflate_err));
+	} else if (record_is_dump(name)) {
+		/* console, pmsg, ftrace: a log, not a crash's dump */
 		if (asprintf(&origin, "pstore/%s", name) < 0) {
 			origin = NULL;
 			goto err_nomem;
 		}
-		bg_evidence_scan_text((const char *)keep, keep_len, origin, ev);
+		bg_evidence_scan_text((const char *)r.keep, r.keep_len, origin, ev);
 	}
 
 	if (!src->archive_dir)
 		return 0;
 	m.text[0] = '\0';
-	err = archive_record(src->archive_dir, boot_id, archive_name, keep,
-			     keep_len, &m);
+	err = archive_record(src->archive_dir, boot_id, r.archive_name, r.keep,
+			     r.keep_len, &m);
 	if (err == -ENOMEM)
 		goto err_nomem;
-	if (err) {
-		/* never erase what was not saved; the next boot reads it again */
-		msg_note(msg, "%s: kept in pstore, archiving failed: %s", path, m.text);
-		return 0;
-	}
-	if (unlink(path) < 0)
-		msg_note(msg, "%s: archived but not erased: %s", path, strerror(errno));
+	if (err)
+		/* never erased, as it was not saved; the next boot reads it again */
+		msg_note(msg, "%s: kept in pstore, archiving failed: %s", r.path, m.text);
 	return 0;
 
 err_nomem:
@@ -809,8 +1060,11 @@ err_nomem:
 	return -ENOMEM;
 }
 
-static int gather_pstore(const struct bg_sources *src, uint64_t boot_id,
-			 struct bg_evidence *ev, struct bulkhead_msg *msg)
+/* call @fn for every entry of @src->pstore_dir, in version order, until one fails */
+static int for_each_pstore_record(const struct bg_sources *src,
+				  int (*fn)(const struct bg_sources *src,
+					    const char *name, void *arg),
+				  void *arg, struct bulkhead_msg *msg)
 {
 	struct dirent **list = NULL;
 	int n, i, err = 0;
@@ -826,9 +1080,110 @@ static int gather_pstore(const struct bg_sources *src, uint64_t boot_id,
 		return err;
 	}
 	for (i = 0; i < n && !err; i++)
-		err = pstore_record(src, boot_id, list[i]->d_name, ev, msg);
+		err = fn(src, list[i]->d_name, arg);
 	free_dirents(list, n);
 	return err;
+}
+
+struct bg_gather {
+	uint64_t boot_id;
+	struct bg_evidence *ev;
+	struct bulkhead_msg *msg;
+};
+
+static int gather_one(const struct bg_sources *src, const char *name, void *arg)
+{
+	struct bg_gather *g = arg;
+
+	return pstore_record(src, g->boot_id, name, g->ev, g->msg);
+}
+
+static int gather_pstore(const struct bg_sources *src, uint64_t boot_id,
+			 struct bg_evidence *ev, struct bulkhead_msg *msg)
+{
+	struct bg_gather g = { .boot_id = boot_id, .ev = ev, .msg = msg };
+
+	return for_each_pstore_record(src, gather_one, &g, msg);
+}
+
+struct bg_erase {
+	const char *boot_dir;
+	struct bulkhead_msg *msg;
+};
+
+/* unlink one record if its identical copy is archived; else leave it */
+static int erase_one(const struct bg_sources *src, const char *name, void *arg)
+{
+	_cleanup_(record_release) struct bg_record r = {};
+	_cleanup_free_ char *copy = NULL;
+	struct bg_erase *e = arg;
+	struct bulkhead_msg m = {};
+	int err;
+
+	err = record_load(src->pstore_dir, name, &r, &m);
+	/* no record, or one gathering left in place and said so */
+	if (err == 1 || err == -EFBIG)
+		return 0;
+	if (err == -ENOMEM) {
+		bulkhead_msg_set(e->msg, "%s", m.text);
+		return err;
+	}
+	if (err) {
+		msg_note(e->msg, "%s: not erased", m.text);
+		return 0;
+	}
+	err = archived_copy(e->boot_dir, r.archive_name, r.keep, r.keep_len, &copy);
+	if (err == -ENOMEM) {
+		bulkhead_msg_set(e->msg, "%s: out of memory", r.path);
+		return err;
+	}
+	/* not archived (gathering said why), changed or new since: it stays */
+	if (err < 0 && err != -EEXIST && err != -ENOTDIR)
+		msg_note(e->msg, "%s: not erased: cannot look for its copy in %s: %s",
+			 r.path, e->boot_dir, strerror(-err));
+	if (err != 1)
+		return 0;
+	if (unlink(r.path) < 0)
+		msg_note(e->msg, "%s: archived but not erased: %s", r.path,
+			 strerror(errno));
+	return 0;
+}
+
+/**
+ * bg_evidence_erase() - let pstore go of the records gathering archived
+ * @src: the sources bg_evidence_gather() was given; only @src->pstore_dir
+ *	and @src->archive_dir are used, and without either nothing is erased
+ * @boot_id: the boot they were archived for
+ * @msg: on failure the reason; on success empty, or the records that
+ *	could not be erased ("archived but not erased"), for the caller to log
+ *
+ * Call it once the decision that used the evidence is saved: until then a
+ * failed save leaves the evidence in pstore for the next attempt.  A
+ * record is unlinked, which erases it from the pstore backend, only when
+ * @src->archive_dir/boot-@boot_id holds an identical copy (inflated
+ * again to compare, when pstore could not).  Anything else stays for the
+ * next boot: a record gathering could not archive or left in place, one
+ * that changed or appeared since.
+ *
+ * Return: 0, or a negative errno when the pstore directory exists and
+ * cannot be listed, or memory ran out.
+ */
+int bg_evidence_erase(const struct bg_sources *src, uint64_t boot_id,
+		      struct bulkhead_msg *msg)
+{
+	_cleanup_free_ char *dir = NULL;
+	struct bg_erase e = { .msg = msg };
+
+	if (msg)
+		msg->text[0] = '\0';
+	if (!src->pstore_dir || !src->archive_dir)
+		return 0;
+	if (archive_boot_dir(src->archive_dir, boot_id, &dir)) {
+		bulkhead_msg_set(msg, "%s: out of memory", src->archive_dir);
+		return -ENOMEM;
+	}
+	e.boot_dir = dir;
+	return for_each_pstore_record(src, erase_one, &e, msg);
 }
 
 static int watchdog_entry(const struct dirent *d)
@@ -1044,13 +1399,15 @@ static int gather_journal(const char *path, uint64_t boot_id,
  *	ignored, and archived records go to @src->archive_dir/boot-@boot_id
  * @ret: the strongest evidence, written on success only
  * @msg: on failure the reason; on success empty, or the problems that did
- *	not stop gathering ("archived but not erased", "cannot inflate", ...),
- *	separated by "; ", for the caller to log
+ *	not stop gathering ("kept in pstore, archiving failed", "cannot
+ *	inflate", ...), separated by "; ", for the caller to log
  *
  * Order: pstore records (in version order of their names), watchdogs,
  * the loader journal.  With @src->archive_dir set, each pstore record is
- * saved (decompressed when pstore could not) and then unlinked, which
- * erases it from the pstore backend.
+ * saved (decompressed when pstore could not) to
+ * @src->archive_dir/boot-@boot_id, once however often it is gathered, and
+ * left in pstore: bg_evidence_erase() lets it go once the decision that
+ * used it is saved.
  *
  * Return: 0, or a negative errno when a source that exists cannot be read.
  */

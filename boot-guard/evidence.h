@@ -54,6 +54,10 @@ enum bg_evidence_kind {
  * @oops: an oops record was found
  * @watchdog_reset: a watchdog reported a card reset (a hang)
  * @detail: one line for people: where it was found and what it said
+ * @warning: for people only, never a culprit: the first report in a
+ *	pstore record, other than the final oops or panic, whose stack names
+ *	a module (a WARNING, a BUG: that did not oops, a hung task, an
+ *	earlier oops): "MODULE in ORIGIN: LINE"; "" if none
  */
 struct bg_evidence {
 	enum bg_evidence_kind kind;
@@ -64,6 +68,7 @@ struct bg_evidence {
 	bool oops;
 	bool watchdog_reset;
 	char detail[BG_DETAIL_LEN];
+	char warning[BG_DETAIL_LEN];
 };
 
 /**
@@ -71,8 +76,8 @@ struct bg_evidence {
  * @pstore_dir: /sys/fs/pstore
  * @watchdog_dir: /sys/class/watchdog
  * @journal_path: the loader journal, STATE_DIR/loader.journal
- * @archive_dir: where consumed pstore records go, STATE_DIR/pstore; NULL
- *	leaves them in place (read-only gathering, for status)
+ * @archive_dir: where pstore records are archived, STATE_DIR/pstore;
+ *	NULL leaves them in place (read-only gathering, for status)
  */
 struct bg_sources {
 	const char *pstore_dir;
@@ -89,5 +94,8 @@ void bg_evidence_scan_text(const char *text, size_t len, const char *origin,
 			   struct bg_evidence *ev);
 int bg_evidence_gather(const struct bg_sources *src, uint64_t boot_id,
 		       struct bg_evidence *ret, struct bulkhead_msg *msg);
+/* after the decision that used the evidence is saved: erase what was archived */
+int bg_evidence_erase(const struct bg_sources *src, uint64_t boot_id,
+		      struct bulkhead_msg *msg);
 
 #endif /* BG_EVIDENCE_H */

@@ -237,6 +237,7 @@ int bg_cmd_boot(const struct bg_env *env)
 	struct bg_cmdline cl;
 	struct bg_sources src;
 	struct bulkhead_msg msg;
+	bool gathered = false;
 	int err;
 
 	if (!in || !out || asprintf(&journal, "%s/loader.journal", env->state_dir) < 0 ||
@@ -262,10 +263,20 @@ int bg_cmd_boot(const struct bg_env *env)
 		/* on success msg may still list what could not be archived */
 		if (err || msg.text[0])
 			bg_log(LOG_WARNING, NULL, "evidence: %s", msg.text);
+		gathered = !err;
 	}
 	bg_policy_boot(in, &ev, &cfg.policy, bg_now(), out);
+	/* a failed save keeps the evidence in pstore for the next attempt */
 	if (save_state(env, out))
 		return BG_EXIT_FAILED;
+	if (gathered) {
+		/* the decision that used it is saved: pstore may let it go */
+		if (bg_evidence_erase(&src, in->current_boot, &msg) || msg.text[0])
+			bg_log(LOG_WARNING, NULL, "evidence: %s", msg.text);
+		if (ev.warning[0])
+			bg_log(LOG_NOTICE, NULL, "boot %llu: a warning, not counted as the culprit: %s",
+			       (unsigned long long)in->current_boot, ev.warning);
+	}
 	prev = in->current_boot ? bg_state_boot(out, in->current_boot) : NULL;
 	bg_log(LOG_INFO, BG_MSGID_BOOT, "boot %llu started; previous boot %llu %s (evidence: %s%s%s); consecutive failures %u",
 	       (unsigned long long)out->current_boot,

@@ -154,7 +154,8 @@ static struct json_object *evidence_json(const struct bg_evidence *ev)
 	    !add(o, "panic", json_object_new_boolean(ev->panic)) ||
 	    !add(o, "oops", json_object_new_boolean(ev->oops)) ||
 	    !add(o, "watchdog_reset", json_object_new_boolean(ev->watchdog_reset)) ||
-	    !add(o, "detail", json_object_new_string(ev->detail))) {
+	    !add(o, "detail", json_object_new_string(ev->detail)) ||
+	    !add(o, "warning", json_object_new_string(ev->warning))) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -376,6 +377,12 @@ static void get_str(struct dec *d, struct json_object *o, const char *k,
 	snprintf(buf, size, "%s", json_object_get_string(v));
 }
 
+/* fields added after format 1 was first written: absent means 0 */
+static bool has(struct dec *d, struct json_object *o, const char *k)
+{
+	return !d->bad && json_object_object_get_ex(o, k, NULL);
+}
+
 static int get_enum(struct dec *d, struct json_object *o, const char *k,
 		    const char *(*name)(int), int n)
 {
@@ -425,6 +432,8 @@ static void decode_evidence(struct dec *d, struct json_object *o, struct bg_evid
 	ev->oops = get_bool(d, o, "oops");
 	ev->watchdog_reset = get_bool(d, o, "watchdog_reset");
 	get_str(d, o, "detail", ev->detail, sizeof(ev->detail));
+	if (has(d, o, "warning"))
+		get_str(d, o, "warning", ev->warning, sizeof(ev->warning));
 }
 
 /**

@@ -140,8 +140,8 @@
 	REC612_TAIL
 
 /* a call through a NULL pointer: RIP names no symbol, the frames do */
-#define REC_NULL_CALL \
-	"Oops#1 Part1\n" \
+#define REC_NULL_CALL "Oops#1 Part1\n" REC_NULL_CALL_BODY
+#define REC_NULL_CALL_BODY \
 	"<1>[    5.100000] BUG: kernel NULL pointer dereference, address: 0000000000000000\n" \
 	"<4>[    5.100100] Oops: 0010 [#1] PREEMPT SMP NOPTI\n" \
 	"<4>[    5.100200] RIP: 0010:0x0\n" \
@@ -164,6 +164,93 @@
 	"<6>[  122.410102]  vendor_wait+0x1d/0x40 [bh_vendor]\n" \
 	"<6>[  122.410103]  </TASK>\n" \
 	"<0>[  122.420000] Kernel panic - not syncing: hung_task: blocked tasks\n"
+
+/*
+ * Linux 6.1: an extension sleeps in atomic context.  The kernel reports it
+ * ("BUG: sleeping function called from invalid context", a warning: it
+ * carries on) with a stack through the extension's frame.
+ */
+#define REC_SLEEP_WARNING \
+	"<3>[   41.200100] BUG: sleeping function called from invalid context at kernel/locking/mutex.c:580\n" \
+	"<3>[   41.200400] in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: 412, name: sh\n" \
+	"<3>[   41.200600] preempt_count: 1, expected: 0\n" \
+	"<3>[   41.200700] RCU nest depth: 0, expected: 0\n" \
+	"<4>[   41.200900] CPU: 1 PID: 412 Comm: sh Tainted: G           OE      6.1.0-56-amd64 #1  Debian 6.1.153-1\n" \
+	"<4>[   41.201200] Hardware name: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1 04/01/2014\n" \
+	"<4>[   41.201500] Call Trace:\n" \
+	"<4>[   41.201600]  <TASK>\n" \
+	"<4>[   41.201700]  dump_stack_lvl+0x44/0x5c\n" \
+	"<4>[   41.201800]  __might_resched.cold+0xcc/0xe0\n" \
+	"<4>[   41.201900]  mutex_lock+0x1a/0x40\n" \
+	"<4>[   41.202000]  sl_handle_event+0x2c/0x90 [bh_sleepy]\n" \
+	"<4>[   41.202100]  bh_exec_probe+0x8e/0x120 [bulkhead]\n" \
+	"<4>[   41.202200]  bprm_execve+0x2a7/0x6a0\n" \
+	"<4>[   41.202300]  __x64_sys_execve+0x33/0x40\n" \
+	"<4>[   41.202400]  do_syscall_64+0x55/0xb0\n" \
+	"<4>[   41.202500]  entry_SYSCALL_64_after_hwframe+0x64/0xce\n" \
+	"<4>[   41.202600]  </TASK>\n"
+
+#define SLEEP_WARNING_LINE \
+	"BUG: sleeping function called from invalid context at kernel/locking/mutex.c:580"
+
+/*
+ * Linux 6.1: a WARN_ON() in an extension's event handler: a warning with
+ * its own RIP line in the extension, after an earlier report that opened
+ * no oops ("BUG: scheduling while atomic", core frames only).
+ */
+#define REC_ATOMIC_REPORT \
+	"<3>[   12.100000] BUG: scheduling while atomic: kworker/1:2/88/0x00000002\n" \
+	"<4>[   12.100100] Modules linked in: bh_warny(OE) bulkhead(OE) ramoops reed_solomon virtio_blk\n" \
+	"<4>[   12.100200] CPU: 1 PID: 88 Comm: kworker/1:2 Tainted: G           OE      6.1.0-56-amd64 #1  Debian 6.1.153-1\n" \
+	"<4>[   12.100300] Call Trace:\n" \
+	"<4>[   12.100400]  <TASK>\n" \
+	"<4>[   12.100500]  dump_stack_lvl+0x44/0x5c\n" \
+	"<4>[   12.100600]  __schedule_bug.cold+0x4e/0x5a\n" \
+	"<4>[   12.100700]  __schedule+0x6ab/0x8a0\n" \
+	"<4>[   12.100800]  </TASK>\n"
+#define REC_WARN_SPLAT \
+	"<4>[   20.000000] ------------[ cut here ]------------\n" \
+	"<4>[   20.000100] WARNING: CPU: 0 PID: 73 at extensions/bh_warny/warny.c:88 wy_handle_event+0x51/0x70 [bh_warny]\n" \
+	"<4>[   20.000200] Modules linked in: bh_warny(OE) bulkhead(OE) ramoops reed_solomon virtio_blk\n" \
+	"<4>[   20.000300] CPU: 0 PID: 73 Comm: sh Tainted: G        W  OE      6.1.0-56-amd64 #1  Debian 6.1.153-1\n" \
+	"<4>[   20.000400] RIP: 0010:wy_handle_event+0x51/0x70 [bh_warny]\n" \
+	"<4>[   20.000500] RSP: 0018:ffffb1c0c022bd60 EFLAGS: 00010246\n" \
+	"<4>[   20.000600] Call Trace:\n" \
+	"<4>[   20.000700]  <TASK>\n" \
+	"<4>[   20.000800]  bh_exec_probe+0x8e/0x120 [bulkhead]\n" \
+	"<4>[   20.000900]  bprm_execve+0x2a7/0x6a0\n" \
+	"<4>[   20.001000]  </TASK>\n" \
+	"<4>[   20.001100] ---[ end trace 0000000000000000 ]---\n"
+
+#define WARN_SPLAT_LINE \
+	"WARNING: CPU: 0 PID: 73 at extensions/bh_warny/warny.c:88 wy_handle_event+0x51/0x70 [bh_warny]"
+
+/* the crash that follows, in core code: its RIP and stack name no module */
+#define REC_CORE_OOPS \
+	"<1>[   57.880100] BUG: unable to handle page fault for address: ffffc9000061a000\n" \
+	"<1>[   57.880300] #PF: supervisor read access in kernel mode\n" \
+	"<1>[   57.880400] #PF: error_code(0x0000) - not-present page\n" \
+	"<6>[   57.880500] PGD 100000067 P4D 100000067 PUD 1001b4067 PMD 0 \n" \
+	"<4>[   57.880600] Oops: 0000 [#1] PREEMPT SMP NOPTI\n" \
+	"<4>[   57.880700] CPU: 0 PID: 23 Comm: kworker/0:1 Tainted: G        W  OE      6.1.0-56-amd64 #1  Debian 6.1.153-1\n" \
+	"<4>[   57.880800] Workqueue: events free_work\n" \
+	"<4>[   57.880900] RIP: 0010:__vunmap+0x4f/0x2c0\n" \
+	"<4>[   57.881000] RSP: 0018:ffffb1c0c00bbe28 EFLAGS: 00010246\n" \
+	"<4>[   57.881100] Call Trace:\n" \
+	"<4>[   57.881200]  <TASK>\n" \
+	"<4>[   57.881300]  free_work+0x25/0x30\n" \
+	"<4>[   57.881400]  process_one_work+0x1c7/0x380\n" \
+	"<4>[   57.881500]  worker_thread+0x4d/0x380\n" \
+	"<4>[   57.881600]  kthread+0xd7/0x100\n" \
+	"<4>[   57.881700]  ret_from_fork+0x1f/0x30\n" \
+	"<4>[   57.881800]  </TASK>\n" \
+	"<4>[   57.881900] Modules linked in: bh_sleepy(OE) bh_warny(OE) bulkhead(OE) ramoops reed_solomon virtio_blk\n" \
+	"<4>[   57.882000] CR2: ffffc9000061a000\n" \
+	"<4>[   57.882100] ---[ end trace 0000000000000000 ]---\n" \
+	"<4>[   57.882200] RIP: 0010:__vunmap+0x4f/0x2c0\n" \
+	"<0>[   57.883000] Kernel panic - not syncing: Fatal exception\n"
+
+#define CORE_OOPS_LINE "BUG: unable to handle page fault for address: ffffc9000061a000"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -313,6 +400,16 @@ static struct bg_evidence gather_ok(const struct bg_sources *src, uint64_t boot_
 	if (err)
 		fail_msg("gather failed: %d %s", err, msg->text);
 	return ev;
+}
+
+static void erase_ok(const struct bg_sources *src, uint64_t boot_id,
+		     struct bulkhead_msg *msg)
+{
+	int err;
+
+	err = bg_evidence_erase(src, boot_id, msg);
+	if (err)
+		fail_msg("erase failed: %d %s", err, msg->text);
 }
 
 /* @text deflated: window_bits -15 is raw deflate (pstore's), 15 zlib */
@@ -832,6 +929,209 @@ static void detail_is_cut_to_fit(void **state)
 	assert_contains(ev.detail, "pstore/dmesg-ramoops-0: Kernel panic - not syncing: AAAA");
 }
 
+/* ---- which block of a record names the culprit ------------------------ */
+
+static void sleeping_in_atomic_warning_before_an_unrelated_oops_names_nobody(void **state)
+{
+	struct bg_evidence ev = scan("Panic#1 Part1\n" REC_SLEEP_WARNING REC_CORE_OOPS);
+
+	(void)state;
+	/* bh_sleepy's frame is the warning's; the crash's own stack names nobody */
+	assert_names(&ev, BG_EV_PANIC, "");
+	assert_false(bg_evidence_certain(&ev));
+	assert_true(ev.oops && ev.panic);
+	/* the detail is the crash, not the warning before it */
+	assert_string_equal(ev.detail, "pstore/dmesg-ramoops-0: " CORE_OOPS_LINE);
+}
+
+static void final_oops_frames_outweigh_an_earlier_warnings_frames(void **state)
+{
+	struct bg_evidence ev = scan("Oops#1 Part1\n" REC_SLEEP_WARNING REC_NULL_CALL_BODY);
+
+	(void)state;
+	/* the oops' first reliable frame, not the warning's earlier one */
+	assert_names(&ev, BG_EV_OOPS_MODULE, "bh_takeoops");
+	assert_contains(ev.detail, "to_take_content.constprop.0+0x3c/0x90 [bh_takeoops]");
+}
+
+static void warn_splat_is_never_the_culprit(void **state)
+{
+	struct bg_evidence after_report =
+		scan("Panic#1 Part1\n" REC_ATOMIC_REPORT REC_WARN_SPLAT REC_CORE_OOPS);
+	struct bg_evidence alone = scan("Panic#1 Part1\n" REC_WARN_SPLAT REC_CORE_OOPS);
+	struct bg_evidence other = scan("Oops#1 Part1\n" REC_ATOMIC_REPORT REC_WARN_SPLAT
+					REC_NULL_CALL_BODY);
+
+	(void)state;
+	/* the WARN's RIP line in bh_warny, after a report that did not oops */
+	assert_names(&after_report, BG_EV_PANIC, "");
+	assert_string_equal(after_report.detail, "pstore/dmesg-ramoops-0: " CORE_OOPS_LINE);
+	assert_names(&alone, BG_EV_PANIC, "");
+	/* a crash naming another module names that one */
+	assert_names(&other, BG_EV_OOPS_MODULE, "bh_takeoops");
+}
+
+static void panic_on_warn_keeps_the_warning_a_warning(void **state)
+{
+	/* panic_on_warn: the panic's own stack runs through the WARN's frame */
+	struct bg_evidence ev = scan("Panic#1 Part1\n" REC_WARN_SPLAT
+		"<0>[   20.001200] Kernel panic - not syncing: kernel: panic_on_warn set ...\n"
+		"<4>[   20.001300] CPU: 0 PID: 73 Comm: sh Tainted: G        W  OE      6.1.0-56-amd64 #1  Debian 6.1.153-1\n"
+		"<4>[   20.001400] Call Trace:\n"
+		"<4>[   20.001500]  <TASK>\n"
+		"<4>[   20.001600]  panic+0x118/0x2ed\n"
+		"<4>[   20.001700]  check_panic_on_warn.cold+0x1f/0x2b\n"
+		"<4>[   20.001800]  __warn+0x6a/0xc0\n"
+		"<4>[   20.001900]  report_bug+0xe6/0x170\n"
+		"<4>[   20.002000]  handle_bug+0x3c/0x70\n"
+		"<4>[   20.002100]  exc_invalid_op+0x13/0x60\n"
+		"<4>[   20.002200]  asm_exc_invalid_op+0x16/0x20\n"
+		"<4>[   20.002300]  wy_handle_event+0x51/0x70 [bh_warny]\n"
+		"<4>[   20.002400]  </TASK>\n");
+
+	(void)state;
+	assert_names(&ev, BG_EV_PANIC, "");
+	assert_true(ev.panic);
+	assert_string_equal(ev.warning, "bh_warny in pstore/dmesg-ramoops-0: " WARN_SPLAT_LINE);
+}
+
+static void warnings_are_recorded_for_people(void **state)
+{
+	struct bg_evidence sleep = scan("Panic#1 Part1\n" REC_SLEEP_WARNING REC_CORE_OOPS);
+	struct bg_evidence splat =
+		scan("Panic#1 Part1\n" REC_ATOMIC_REPORT REC_WARN_SPLAT REC_CORE_OOPS);
+	struct bg_evidence rec61 = scan(REC61);
+	struct bg_evidence hung = scan(REC_PANIC_ONLY);
+	struct bg_evidence rec612 = scan(REC612);
+	struct bg_evidence lone = scan(REC_SLEEP_WARNING);
+	struct bg_evidence twice = {};
+
+	(void)state;
+	assert_string_equal(sleep.warning, "bh_sleepy in pstore/dmesg-ramoops-0: "
+			    SLEEP_WARNING_LINE);
+	/* the report before it names no module: the WARN is the first that does */
+	assert_string_equal(splat.warning, "bh_warny in pstore/dmesg-ramoops-0: "
+			    WARN_SPLAT_LINE);
+	/* an earlier WARN beside the culprit, and a blocked task's stack */
+	assert_names(&rec61, BG_EV_SHIM_FAULT, "bh_eventoops");
+	assert_string_equal(rec61.warning, "bh_vendor in pstore/dmesg-ramoops-0: WARNING: "
+			    "CPU: 0 PID: 61 at drivers/misc/bh_vendor.c:40 vendor_poke+0x12/0x30 "
+			    "[bh_vendor]");
+	assert_string_equal(hung.warning, "bh_vendor in pstore/dmesg-ramoops-0: INFO: task "
+			    "kworker/0:1:27 blocked for more than 120 seconds.");
+	/* the crash itself is no warning */
+	assert_names(&rec612, BG_EV_SHIM_FAULT, "bh_eventoops");
+	assert_string_equal(rec612.warning, "");
+	/* a warning alone is still no culprit */
+	assert_names(&lone, BG_EV_PANIC, "");
+	assert_string_equal(lone.warning, "bh_sleepy in pstore/dmesg-ramoops-0: "
+			    SLEEP_WARNING_LINE);
+	/* the first record's warning stands */
+	scan_bytes(&twice, REC_WARN_SPLAT REC_CORE_OOPS, strlen(REC_WARN_SPLAT REC_CORE_OOPS),
+		   "pstore/dmesg-ramoops-1");
+	scan_bytes(&twice, REC_SLEEP_WARNING REC_CORE_OOPS,
+		   strlen(REC_SLEEP_WARNING REC_CORE_OOPS), "pstore/dmesg-ramoops-2");
+	assert_string_equal(twice.warning, "bh_warny in pstore/dmesg-ramoops-1: "
+			    WARN_SPLAT_LINE);
+}
+
+static void an_earlier_oops_is_noted_the_final_one_blamed(void **state)
+{
+	/* bh_first oopses and the kernel carries on; later core code crashes */
+	struct bg_evidence ev = scan("Oops#2 Part1\n"
+		"<1>[    5.000000] BUG: kernel NULL pointer dereference, address: 0000000000000008\n"
+		"<4>[    5.000100] Oops: 0000 [#1] PREEMPT SMP NOPTI\n"
+		"<4>[    5.000200] RIP: 0010:fi_handle_event+0x11/0x40 [bh_first]\n"
+		"<4>[    5.000300] Call Trace:\n"
+		"<4>[    5.000400]  bh_exec_probe+0x8e/0x120 [bulkhead]\n"
+		"<4>[    5.000500] ---[ end trace 0000000000000000 ]---\n"
+		"<4>[    9.000000] general protection fault, probably for non-canonical address 0xdead000000000100: 0000 [#2] PREEMPT SMP NOPTI\n"
+		"<4>[    9.000100] RIP: 0010:list_del+0x1d/0x60\n"
+		"<4>[    9.000200] Call Trace:\n"
+		"<4>[    9.000300]  release_task+0x2c/0x4a0\n"
+		"<0>[    9.000400] Kernel panic - not syncing: Fatal exception\n");
+
+	(void)state;
+	assert_names(&ev, BG_EV_PANIC, "");
+	assert_contains(ev.detail, "general protection fault");
+	assert_string_equal(ev.warning, "bh_first in pstore/dmesg-ramoops-0: BUG: kernel "
+			    "NULL pointer dereference, address: 0000000000000008");
+}
+
+static void shim_line_of_an_earlier_oops_still_counts(void **state)
+{
+	/*
+	 * The shim prints its line only from the die and panic notifiers, for
+	 * a real oops or panic, never for a warning: a certain fault, and what
+	 * crashed later most likely followed from it (its task died holding
+	 * locks).
+	 */
+	struct bg_evidence ev = scan("Oops#2 Part1\n"
+		"<4>[    5.000100] Oops: 0000 [#1] PREEMPT SMP NOPTI\n"
+		"<4>[    5.000200] RIP: 0010:fi_handle_event+0x11/0x40 [bh_first]\n"
+		"<0>[    5.000300] bulkhead: fault extension=bh_first op=event content=4\n"
+		"<4>[    5.000400] ---[ end trace 0000000000000000 ]---\n"
+		"<4>[    9.000000] Oops: 0000 [#2] PREEMPT SMP NOPTI\n"
+		"<4>[    9.000100] RIP: 0010:list_del+0x1d/0x60\n"
+		"<0>[    9.000400] Kernel panic - not syncing: Fatal exception\n");
+
+	(void)state;
+	assert_names(&ev, BG_EV_SHIM_FAULT, "bh_first");
+	assert_int_equal(ev.content_version, 4);
+}
+
+static void die_headers_open_the_crash_whatever_the_trap(void **state)
+{
+	/* 6.1 names the trap, not "Oops:" */
+	struct bg_evidence divide = scan(
+		"<4>[    3.000000] divide error: 0000 [#1] PREEMPT SMP NOPTI\n"
+		"<4>[    3.000100] CPU: 0 PID: 70 Comm: sh Tainted: G           OE      6.1.0-56-amd64 #1\n"
+		"<4>[    3.000200] RIP: 0010:dz_take_content+0x1d/0x40 [bh_divzero]\n");
+	/* BUG_ON(): "kernel BUG at" and then the die header of the same oops */
+	struct bg_evidence bug_on = scan(
+		"<4>[    3.000000] ------------[ cut here ]------------\n"
+		"<2>[    3.000100] kernel BUG at extensions/bh_bugon/bugon.c:42!\n"
+		"<4>[    3.000200] invalid opcode: 0000 [#1] PREEMPT SMP NOPTI\n"
+		"<4>[    3.000300] RIP: 0010:bo_take_content+0x3e/0x50 [bh_bugon]\n"
+		"<0>[    3.000400] Kernel panic - not syncing: Fatal exception\n");
+	/* 6.12 puts "Oops:" before every trap */
+	struct bg_evidence bug_on612 = scan(
+		"<2>[    3.000100] kernel BUG at extensions/bh_bugon/bugon.c:42!\n"
+		"<4>[    3.000200] Oops: invalid opcode: 0000 [#1] PREEMPT SMP NOPTI\n"
+		"<4>[    3.000300] RIP: 0010:bo_take_content+0x3e/0x50 [bh_bugon]\n");
+
+	(void)state;
+	assert_names(&divide, BG_EV_OOPS_MODULE, "bh_divzero");
+	assert_true(divide.oops);
+	assert_names(&bug_on, BG_EV_OOPS_MODULE, "bh_bugon");
+	assert_names(&bug_on612, BG_EV_OOPS_MODULE, "bh_bugon");
+	assert_string_equal(bug_on612.warning, "");
+}
+
+static void soft_lockup_names_the_stuck_module(void **state)
+{
+	struct bg_evidence ev = scan(
+		"Panic#1 Part1\n"
+		"<0>[   48.000000] watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [sh:73]\n"
+		"<4>[   48.000100] Modules linked in: bh_looper(OE) bulkhead(OE)\n"
+		"<4>[   48.000200] CPU: 0 PID: 73 Comm: sh Tainted: G           OE      6.1.0-56-amd64 #1\n"
+		"<4>[   48.000300] RIP: 0010:lp_handle_event+0x12/0x20 [bh_looper]\n"
+		"<4>[   48.000400] Call Trace:\n"
+		"<4>[   48.000500]  <TASK>\n"
+		"<4>[   48.000600]  bh_exec_probe+0x8e/0x120 [bulkhead]\n"
+		"<4>[   48.000700]  </TASK>\n"
+		"<0>[   48.000800] Kernel panic - not syncing: softlockup: hung tasks\n"
+		"<4>[   48.000900] Call Trace:\n"
+		"<4>[   48.001000]  <IRQ>\n"
+		"<4>[   48.001100]  panic+0x118/0x2ed\n"
+		"<4>[   48.001200]  watchdog_timer_fn.cold+0x3d/0x9e\n"
+		"<4>[   48.001300]  </IRQ>\n");
+
+	(void)state;
+	assert_names(&ev, BG_EV_OOPS_MODULE, "bh_looper");
+	assert_true(ev.oops && ev.panic);
+}
+
 /* ---- gathering: pstore ------------------------------------------------- */
 
 static void nothing_present_is_no_evidence(void **state)
@@ -921,6 +1221,10 @@ static void compressed_records_are_inflated_and_archived_as_text(void **state)
 	assert_file_is(boot_dir, "dmesg-ramoops-0", REC61_HEAD REC61_TAIL,
 		       strlen(REC61_HEAD REC61_TAIL), 0600);
 	assert_file_is(boot_dir, "dmesg-ramoops-1", REC612, strlen(REC612), 0600);
+	/* erased only once the decision is saved, and inflated again to check */
+	assert_int_equal(count_entries(f->pstore), 2);
+	erase_ok(&f->src, 5, &msg);
+	assert_string_equal(msg.text, "");
 	assert_int_equal(count_entries(f->pstore), 0);
 }
 
@@ -964,6 +1268,8 @@ static void undecodable_compressed_record_is_archived_as_it_is(void **state)
 	JOIN(boot_dir, "%s/boot-9", f->archive);
 	assert_file_is(boot_dir, "dmesg-ramoops-0.enc.z", cut, len / 2, 0600);
 	assert_file_is(boot_dir, "dmesg-ramoops-1.enc.z", junk, strlen(junk), 0600);
+	assert_int_equal(count_entries(f->pstore), 2);
+	erase_ok(&f->src, 9, &msg);
 	assert_int_equal(count_entries(f->pstore), 0);
 }
 
@@ -1024,6 +1330,11 @@ static void archived_records_are_erased_and_not_counted_twice(void **state)
 	ev = gather_ok(&f->src, 41, &msg);
 	assert_names(&ev, BG_EV_SHIM_FAULT, "bh_eventoops");
 	assert_string_equal(msg.text, "");
+	/* gathering archives; only erasing, after the save, lets pstore go */
+	assert_true(exists(f->pstore, "dmesg-ramoops-0"));
+	assert_true(exists(f->pstore, "console-ramoops-0"));
+	erase_ok(&f->src, 41, &msg);
+	assert_string_equal(msg.text, "");
 	assert_int_equal(count_entries(f->pstore), 0);
 
 	JOIN(boot_dir, "%s/boot-41", f->archive);
@@ -1040,6 +1351,164 @@ static void archived_records_are_erased_and_not_counted_twice(void **state)
 	assert_false(exists(f->archive, "boot-42"));
 }
 
+static void only_dmesg_records_are_scanned(void **state)
+{
+	struct fx_dir *f = *state;
+	char boot_dir[PATH_MAX], path[PATH_MAX];
+	size_t len;
+	_cleanup_free_ uint8_t *z = deflate_text(REC_PANIC_ONLY, -MAX_WBITS, &len);
+	struct bulkhead_msg msg;
+	struct bg_evidence ev;
+
+	/* the console log holds the same lines as the dump, and more */
+	put_in(f->pstore, "console-ramoops-0", REC612);
+	put_in(f->pstore, "pmsg-ramoops-0",
+	       "bulkhead: fault extension=bh_pmsg op=event content=3\n");
+	put_in(f->pstore, "ftrace-ramoops-0",
+	       "Oops: 0000 [#1] SMP\n RIP: 0010:f+0x1d/0x40 [bh_ftrace]\n");
+	put_in(f->pstore, "mce-efi-1", "Kernel panic - not syncing: Fatal machine check\n");
+	put_in(f->pstore, "dmesg-efi-176543210001", REC_NULL_CALL);
+	JOIN(path, "%s/dmesg-efi_pstore-176543210002.enc.z", f->pstore);
+	put_file_mode(path, z, len, PUT_MODE);
+	ev = gather_ok(&f->src, 6, &msg);
+	assert_string_equal(msg.text, "");
+	assert_names(&ev, BG_EV_OOPS_MODULE, "bh_takeoops");
+	assert_contains(ev.detail, "pstore/dmesg-efi-176543210001: ");
+	/* the flags too come from the dumps alone */
+	assert_true(ev.oops);
+	assert_true(ev.panic);
+	/* everything is archived with the dumps, for people */
+	JOIN(boot_dir, "%s/boot-6", f->archive);
+	assert_int_equal(count_entries(boot_dir), 6);
+	assert_file_is(boot_dir, "console-ramoops-0", REC612, strlen(REC612), 0600);
+	assert_file_is(boot_dir, "dmesg-efi_pstore-176543210002", REC_PANIC_ONLY,
+		       strlen(REC_PANIC_ONLY), 0600);
+	erase_ok(&f->src, 6, &msg);
+	assert_int_equal(count_entries(f->pstore), 0);
+}
+
+static void console_record_alone_is_no_evidence(void **state)
+{
+	struct fx_dir *f = *state;
+	char boot_dir[PATH_MAX];
+	struct bulkhead_msg msg;
+	struct bg_evidence ev;
+
+	put_in(f->pstore, "console-ramoops-0", REC612);
+	put_in(f->pstore, "pmsg-ramoops-0", REC61);
+	ev = gather_ok(&f->src, 8, &msg);
+	assert_names(&ev, BG_EV_NONE, "");
+	assert_false(ev.oops || ev.panic);
+	assert_string_equal(ev.warning, "");
+	JOIN(boot_dir, "%s/boot-8", f->archive);
+	assert_file_is(boot_dir, "console-ramoops-0", REC612, strlen(REC612), 0600);
+}
+
+static void regathering_the_same_boot_archives_once(void **state)
+{
+	struct fx_dir *f = *state;
+	char boot_dir[PATH_MAX], path[PATH_MAX];
+	size_t len;
+	_cleanup_free_ uint8_t *z = deflate_text(REC612, -MAX_WBITS, &len);
+	struct bulkhead_msg msg;
+	struct bg_evidence first, again;
+
+	put_in(f->pstore, "dmesg-ramoops-0", REC61);
+	JOIN(path, "%s/dmesg-ramoops-1.enc.z", f->pstore);
+	put_file_mode(path, z, len, PUT_MODE);
+	first = gather_ok(&f->src, 41, &msg);
+	/* the state could not be saved: the next attempt judges boot 41 again */
+	again = gather_ok(&f->src, 41, &msg);
+	assert_string_equal(msg.text, "");
+	assert_names(&again, BG_EV_SHIM_FAULT, "bh_eventoops");
+	assert_memory_equal(&first, &again, sizeof(first));
+	JOIN(boot_dir, "%s/boot-41", f->archive);
+	assert_int_equal(count_entries(boot_dir), 2);
+	assert_file_is(boot_dir, "dmesg-ramoops-0", REC61, strlen(REC61), 0600);
+	assert_file_is(boot_dir, "dmesg-ramoops-1", REC612, strlen(REC612), 0600);
+	erase_ok(&f->src, 41, &msg);
+	assert_string_equal(msg.text, "");
+	assert_int_equal(count_entries(f->pstore), 0);
+	assert_int_equal(count_entries(boot_dir), 2);
+}
+
+static void archived_copies_are_never_overwritten(void **state)
+{
+	struct fx_dir *f = *state;
+	static const char older[] = "<0>[ 1.0] Kernel panic - not syncing: an older crash\n";
+	char boot_dir[PATH_MAX];
+	struct bulkhead_msg msg;
+	struct bg_evidence ev;
+
+	/* an earlier attempt archived a record that pstore has since reused */
+	JOIN(boot_dir, "%s/boot-7", f->archive);
+	put_in(f->pstore, "dmesg-ramoops-0", older);
+	gather_ok(&f->src, 7, &msg);
+	put_in(f->pstore, "dmesg-ramoops-0", REC61);
+	ev = gather_ok(&f->src, 7, &msg);
+	assert_string_equal(msg.text, "");
+	assert_names(&ev, BG_EV_SHIM_FAULT, "bh_eventoops");
+	assert_file_is(boot_dir, "dmesg-ramoops-0", older, strlen(older), 0600);
+	assert_file_is(boot_dir, "dmesg-ramoops-0.1", REC61, strlen(REC61), 0600);
+	/* and again: the copy is found, none added */
+	gather_ok(&f->src, 7, &msg);
+	assert_int_equal(count_entries(boot_dir), 2);
+	erase_ok(&f->src, 7, &msg);
+	assert_false(exists(f->pstore, "dmesg-ramoops-0"));
+}
+
+static void erase_lets_go_only_of_archived_records(void **state)
+{
+	struct fx_dir *f = *state;
+	char path[PATH_MAX];
+	struct bulkhead_msg msg;
+
+	put_in(f->pstore, "dmesg-ramoops-0", REC61);
+	put_in(f->pstore, "dmesg-ramoops-1", REC612);
+	put_in(f->pstore, "console-ramoops-0", "<6>[ 0.0] Linux version 6.1.0\n");
+	gather_ok(&f->src, 41, &msg);
+	assert_int_equal(count_entries(f->pstore), 3);
+	/* another boot's folder holds no copy */
+	erase_ok(&f->src, 42, &msg);
+	assert_int_equal(count_entries(f->pstore), 3);
+	/* since gathering: a record changed, one appeared, a copy was lost */
+	put_in(f->pstore, "dmesg-ramoops-1", REC_PANIC_ONLY);
+	put_in(f->pstore, "dmesg-ramoops-2", REC_NULL_CALL);
+	JOIN(path, "%s/boot-41/console-ramoops-0", f->archive);
+	assert_int_equal(unlink(path), 0);
+	erase_ok(&f->src, 41, &msg);
+	assert_string_equal(msg.text, "");
+	assert_false(exists(f->pstore, "dmesg-ramoops-0"));
+	assert_true(exists(f->pstore, "dmesg-ramoops-1"));
+	assert_true(exists(f->pstore, "dmesg-ramoops-2"));
+	assert_true(exists(f->pstore, "console-ramoops-0"));
+}
+
+static void erase_without_pstore_or_archive_does_nothing(void **state)
+{
+	const struct bg_sources missing = {
+		.pstore_dir = "/nonexistent/pstore",
+		.archive_dir = "/nonexistent/archive",
+	};
+	const struct bg_sources none = {};
+	struct fx_dir *f = *state;
+	struct bulkhead_msg msg = { .text = "stale" };
+	char path[PATH_MAX];
+
+	erase_ok(&missing, 1, &msg);
+	assert_string_equal(msg.text, "");
+	erase_ok(&none, 1, &msg);
+	put_in(f->pstore, "dmesg-ramoops-0", REC61);
+	erase_ok(&f->src, 1, &msg);
+	assert_true(exists(f->pstore, "dmesg-ramoops-0"));
+	/* pstore's path is a file */
+	JOIN(path, "%s/pstore-file", f->root);
+	put_file_mode(path, "x", 1, PUT_MODE);
+	f->src.pstore_dir = path;
+	assert_int_equal(bg_evidence_erase(&f->src, 1, &msg), -ENOTDIR);
+	assert_contains(msg.text, "pstore-file: cannot list: Not a directory");
+}
+
 static void without_archive_dir_records_stay(void **state)
 {
 	struct fx_dir *f = *state;
@@ -1052,6 +1521,7 @@ static void without_archive_dir_records_stay(void **state)
 	b = gather_ok(&f->src, 1, &msg);
 	assert_names(&a, BG_EV_SHIM_FAULT, "bh_eventoops");
 	assert_memory_equal(&a, &b, sizeof(a));
+	erase_ok(&f->src, 1, &msg);
 	assert_true(exists(f->pstore, "dmesg-ramoops-0"));
 	assert_false(exists(f->root, "state"));
 }
@@ -1087,8 +1557,10 @@ static int unlink_denied_child(struct fx_dir *f)
 		return 2;
 	if (ev.kind != BG_EV_SHIM_FAULT || strcmp(ev.extension, "bh_eventoops"))
 		return 3;
-	if (!strstr(msg.text, "dmesg-ramoops-0: archived but not erased: Permission denied"))
+	if (bg_evidence_erase(&f->src, 77, &msg))
 		return 4;
+	if (!strstr(msg.text, "dmesg-ramoops-0: archived but not erased: Permission denied"))
+		return 5;
 	return 0;
 }
 
@@ -1124,6 +1596,7 @@ static void record_that_cannot_be_erased_still_counts(void **state)
 		assert_int_equal(chmod(f->pstore, 0555), 0);
 		ev = gather_ok(&f->src, 77, &msg);
 		assert_names(&ev, BG_EV_SHIM_FAULT, "bh_eventoops");
+		erase_ok(&f->src, 77, &msg);
 		assert_contains(msg.text, "archived but not erased");
 	}
 	assert_true(exists(f->pstore, "dmesg-ramoops-0"));
@@ -1146,6 +1619,10 @@ static void record_is_kept_when_archiving_fails(void **state)
 	assert_contains(msg.text, "dmesg-ramoops-0: kept in pstore, archiving failed: ");
 	assert_contains(msg.text, "blocker/pstore: cannot create: Not a directory");
 	assert_true(exists(f->pstore, "dmesg-ramoops-0"));
+	/* never erase what was not saved; the next boot reads it again */
+	erase_ok(&f->src, 3, &msg);
+	assert_string_equal(msg.text, "");
+	assert_true(exists(f->pstore, "dmesg-ramoops-0"));
 }
 
 static void oversized_record_is_left_in_place(void **state)
@@ -1167,6 +1644,8 @@ static void oversized_record_is_left_in_place(void **state)
 	assert_names(&ev, BG_EV_OOPS_MODULE, "bh_takeoops");
 	assert_contains(msg.text, "dmesg-huge-0: 1048577 bytes, larger than the limit");
 	assert_contains(msg.text, "(left in place)");
+	erase_ok(&f->src, 2, &msg);
+	assert_string_equal(msg.text, "");
 	assert_true(exists(f->pstore, "dmesg-huge-0"));
 	assert_false(exists(f->pstore, "dmesg-ramoops-0"));
 }
@@ -1479,6 +1958,15 @@ int main(void)
 		cmocka_unit_test(random_and_mutated_bytes_are_safe),
 		cmocka_unit_test(nul_bytes_neither_end_a_record_nor_hide_in_a_name),
 		cmocka_unit_test(detail_is_cut_to_fit),
+		cmocka_unit_test(sleeping_in_atomic_warning_before_an_unrelated_oops_names_nobody),
+		cmocka_unit_test(final_oops_frames_outweigh_an_earlier_warnings_frames),
+		cmocka_unit_test(warn_splat_is_never_the_culprit),
+		cmocka_unit_test(panic_on_warn_keeps_the_warning_a_warning),
+		cmocka_unit_test(warnings_are_recorded_for_people),
+		cmocka_unit_test(an_earlier_oops_is_noted_the_final_one_blamed),
+		cmocka_unit_test(shim_line_of_an_earlier_oops_still_counts),
+		cmocka_unit_test(die_headers_open_the_crash_whatever_the_trap),
+		cmocka_unit_test(soft_lockup_names_the_stuck_module),
 		T(nothing_present_is_no_evidence),
 		T(records_are_read_in_version_order),
 		T(real_pair_of_records_gives_shim_fault_and_both_flags),
@@ -1489,6 +1977,12 @@ int main(void)
 		T(inflating_stops_at_the_record_limit),
 		T(archived_records_are_erased_and_not_counted_twice),
 		T(without_archive_dir_records_stay),
+		T(only_dmesg_records_are_scanned),
+		T(console_record_alone_is_no_evidence),
+		T(regathering_the_same_boot_archives_once),
+		T(archived_copies_are_never_overwritten),
+		T(erase_lets_go_only_of_archived_records),
+		T(erase_without_pstore_or_archive_does_nothing),
 		T(subdirectories_and_links_in_pstore_are_skipped),
 		T(record_that_cannot_be_erased_still_counts),
 		T(record_is_kept_when_archiving_fails),
