@@ -20,6 +20,8 @@
  */
 #include <errno.h>
 #include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,51 +151,273 @@ int bg_config_load(const char *path, struct bg_guard_config *ret,
 	return 0;
 }
 
-/**
- * bg_cmdline_parse() - bulkhead.safe_mode= and bulkhead.disable= from the
- * kernel command line
- * @text: /proc/cmdline's contents
- * @ret: the overrides, written on success only
- * @msg: the reason on failure
- *
- * Return: 0 or -EINVAL (a name too long or too many names).
- */
-int bg_cmdline_parse(const char *text, struct bg_cmdline *ret,
-		     struct bulkhead_msg *msg)
+/* ---- the kernel command line ------------------------------------------ */
+
+/* show(): at most BH_NAME_MAX bytes of 4 characters each, "..." and a NUL */
+#define SHOW_LEN	(4 * BH_NAME_MAX + sizeof("..."))
+
+/* the kernel's isspace() (lib/ctype.c), which takes 0xa0 as a space too */
+static bool kernel_isspace(char ch)
 {
-	struct bg_cmdline c = {};
-	const char *p = text;
+	unsigned char c = (unsigned char)ch;
 
-	while (*p) {
-		size_t len;
+	return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xa0;
+}
 
-		while (*p == ' ' || *p == '\t' || *p == '\n')
-			p++;
-		len = strcspn(p, " \t\n");
-		if (len > 18 && !strncmp(p, "bulkhead.safe_mode=", 19)) {
-			c.safe_mode = len > 19 && p[19] != '0' && p[19] != 'n' && p[19] != 'N';
-		} else if (len > 16 && !strncmp(p, "bulkhead.disable=", 17)) {
-			const char *q = p + 17, *end = p + len;
+/*
+ * @s (@len bytes) for a message: unprintable bytes as \xNN, so that the
+ * message stays one line, and cut after BH_NAME_MAX bytes with "...".
+ */
+static const char *show(char buf[SHOW_LEN], const char *s, size_t len)
+{
+	size_t i, o = 0;
 
-			while (q < end) {
-				size_t n = strcspn(q, ", \t\n");
+	for (i = 0; i < len && i < BH_NAME_MAX; i++) {
+		unsigned char c = (unsigned char)s[i];
 
-				if (q + n > end)
-					n = (size_t)(end - q);
-				if (n) {
-					if (n > BH_NAME_MAX || c.nr_disable == BG_CMDLINE_MAX_DISABLE) {
-						bulkhead_msg_set(msg, "kernel command line: bulkhead.disable: at most %d names of %d characters",
-								 BG_CMDLINE_MAX_DISABLE, BH_NAME_MAX);
-						return -EINVAL;
-					}
-					memcpy(c.disable[c.nr_disable], q, n);
-					c.disable[c.nr_disable++][n] = '\0';
-				}
-				q += n + 1;
-			}
-		}
-		p += len;
+		if (c >= 0x20 && c < 0x7f)
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, SHOW_LEN - o, "\\x%02x", c);
 	}
-	*ret = c;
-	return 0;
+	if (len > BH_NAME_MAX) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void cmdline_warn(struct bg_cmdline *c, const char *fmt, ...)
+{
+	struct bulkhead_msg *m;
+	va_list ap;
+	int n;
+
+	if (c->nr_warnings++ >= BG_CMDLINE_MAX_WARNINGS)
+		return;
+	m = &c->warnings[c->nr_warnings - 1];
+	n = snprintf(m->text, sizeof(m->text), "kernel command line: ");
+	va_start(ap, fmt);
+	vsnprintf(m->text + n, sizeof(m->text) - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/**
+ * struct kernel_arg - one parameter of the command line
+ * @param: its name, @param_len bytes
+ * @val: its value, @val_len bytes, without the quotes; NULL for a name alone
+ */
+struct kernel_arg {
+	const char *param;
+	size_t param_len;
+	const char *val;
+	size_t val_len;
+};
+
+/*
+ * The kernel's next_arg() (lib/cmdline.c), reading @args without writing
+ * into it: a parameter ends at white space outside double quotes; a quote
+ * opening the value, or the whole param=value, is dropped, and so is the
+ * parameter's last character if it is a quote; other quotes stay, and
+ * nothing escapes one.  Returns where the next parameter starts.
+ */
+static const char *next_arg(const char *args, struct kernel_arg *a)
+{
+	bool in_quote = false, quoted = false, val_quoted;
+	size_t i, equals = 0, end, v;
+
+	if (*args == '"') {
+		args++;
+		in_quote = quoted = true;
+	}
+	for (i = 0; args[i]; i++) {
+		if (kernel_isspace(args[i]) && !in_quote)
+			break;
+		/* as in the kernel, a '=' at 0 is no separator */
+		if (!equals && args[i] == '=')
+			equals = i;
+		if (args[i] == '"')
+			in_quote = !in_quote;
+	}
+	val_quoted = equals && args[equals + 1] == '"';
+	end = i > 0 && args[i - 1] == '"' && (quoted || val_quoted) ? i - 1 : i;
+	a->param = args;
+	if (!equals) {
+		a->param_len = end;
+		a->val = NULL;
+		a->val_len = 0;
+	} else {
+		v = equals + 1 + val_quoted;
+		a->param_len = equals;
+		a->val = args + v;
+		a->val_len = end > v ? end - v : 0;
+	}
+	args += i;
+	if (*args)
+		args++;
+	while (kernel_isspace(*args))
+		args++;
+	return args;
+}
+
+/* the kernel's parameq(): '-' and '_' are one character in a name */
+static bool param_is(const struct kernel_arg *a, const char *name)
+{
+	size_t i;
+
+	if (a->param_len != strlen(name))
+		return false;
+	for (i = 0; i < a->param_len; i++)
+		if ((a->param[i] == '-' ? '_' : a->param[i]) != (name[i] == '-' ? '_' : name[i]))
+			return false;
+	return true;
+}
+
+/* the kernel's kstrtobool(): the first character decides, or two after 'o' */
+static int kernel_strtobool(const char *s, size_t len, bool *ret)
+{
+	char c1 = len > 1 ? s[1] : '\0';
+
+	switch (len ? s[0] : '\0') {
+	case 'y': case 'Y': case 't': case 'T': case '1':
+		*ret = true;
+		return 0;
+	case 'n': case 'N': case 'f': case 'F': case '0':
+		*ret = false;
+		return 0;
+	case 'o': case 'O':
+		if (c1 == 'n' || c1 == 'N') {
+			*ret = true;
+			return 0;
+		}
+		if (c1 == 'f' || c1 == 'F') {
+			*ret = false;
+			return 0;
+		}
+		break;
+	}
+	return -EINVAL;
+}
+
+static void cmdline_safe_mode(struct bg_cmdline *c, const struct kernel_arg *a)
+{
+	char shown[SHOW_LEN];
+
+	/* a bool parameter named alone is set, as the kernel's param_set_bool() */
+	if (!a->val)
+		c->safe_mode = true;
+	else if (kernel_strtobool(a->val, a->val_len, &c->safe_mode))
+		cmdline_warn(c, "bulkhead.safe_mode: value '%s' is not a boolean "
+			     "(on: 1 y yes t true on, off: 0 n no f false off): ignored",
+			     show(shown, a->val, a->val_len));
+}
+
+static void cmdline_disable_one(struct bg_cmdline *c, const char *s, size_t len,
+				const struct kernel_arg *a)
+{
+	char name[BH_NAME_LEN + 1], shown[SHOW_LEN], bad[SHOW_LEN];
+	size_t i;
+
+	if (!len) {
+		cmdline_warn(c, "bulkhead.disable: empty name in '%s': skipped",
+			     show(shown, a->val, a->val_len));
+		return;
+	}
+	show(shown, s, len);
+	if (len > BH_NAME_MAX) {
+		cmdline_warn(c, "bulkhead.disable: name '%s' (%zu characters) longer than %d: skipped",
+			     shown, len, BH_NAME_MAX);
+		return;
+	}
+	memcpy(name, s, len);
+	name[len] = '\0';
+	if (!bh_name_valid(name)) {
+		/* the first character bh_name_valid() would not take alone */
+		for (i = 0; i < len; i++) {
+			char one[2] = { name[i], '\0' };
+
+			if (!bh_name_valid(one))
+				break;
+		}
+		cmdline_warn(c, "bulkhead.disable: name '%s': character '%s' is not one of "
+			     "A-Z a-z 0-9 _ . -: skipped", shown, show(bad, name + i, i < len));
+		return;
+	}
+	for (i = 0; i < c->nr_disable; i++)
+		if (bh_name_eq(c->disable[i], name))
+			return;
+	if (c->nr_disable == BG_CMDLINE_MAX_DISABLE) {
+		cmdline_warn(c, "bulkhead.disable: name '%s': more than %d names: skipped",
+			     shown, BG_CMDLINE_MAX_DISABLE);
+		return;
+	}
+	memcpy(c->disable[c->nr_disable++], name, len + 1);
+}
+
+static void cmdline_disable(struct bg_cmdline *c, const struct kernel_arg *a)
+{
+	const char *p = a->val, *end = a->val + a->val_len, *comma;
+
+	if (!a->val) {
+		cmdline_warn(c, "bulkhead.disable: no value (bulkhead.disable=NAME,NAME...): ignored");
+		return;
+	}
+	if (!a->val_len) {
+		cmdline_warn(c, "bulkhead.disable: empty value: ignored");
+		return;
+	}
+	for (;;) {
+		comma = memchr(p, ',', (size_t)(end - p));
+		cmdline_disable_one(c, p, (size_t)((comma ? comma : end) - p), a);
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+}
+
+/**
+ * bg_cmdline_parse() - bulkhead.safe_mode and bulkhead.disable= from the
+ * kernel command line, read the way the kernel reads its parameters
+ * @text: /proc/cmdline's contents
+ * @ret: the overrides and the warnings, always written
+ *
+ * Parameters are split as the kernel's parse_args() splits them (double
+ * quotes, white space, "--" ending the kernel's part of the line), and
+ * '-' and '_' are alike in their names.  bulkhead.safe_mode is read as
+ * the shim's bool parameter is: kstrtobool(), the name alone means on, the
+ * last one counts; any other value is ignored.  bulkhead.disable= takes
+ * comma-separated names, and may be given more than once; each name that
+ * bh_name_valid() refuses, or past BG_CMDLINE_MAX_DISABLE, is skipped on
+ * its own.  Whatever is ignored or skipped is a warning in @ret; the rest
+ * of the line still applies.
+ */
+void bg_cmdline_parse(const char *text, struct bg_cmdline *ret)
+{
+	static const char prefix[] = "bulkhead.";
+	const char *p = text;
+	char shown[SHOW_LEN];
+	struct kernel_arg a;
+
+	memset(ret, 0, sizeof(*ret));
+	while (kernel_isspace(*p))
+		p++;
+	while (*p) {
+		p = next_arg(p, &a);
+		/* what follows is init's, not the kernel's */
+		if (!a.val && a.param_len == 2 && !memcmp(a.param, "--", 2))
+			break;
+		if (a.param_len < sizeof(prefix) || memcmp(a.param, prefix, sizeof(prefix) - 1))
+			continue;
+		if (param_is(&a, "bulkhead.safe_mode"))
+			cmdline_safe_mode(ret, &a);
+		else if (param_is(&a, "bulkhead.disable"))
+			cmdline_disable(ret, &a);
+		/* the kernel takes these two for any module */
+		else if (!param_is(&a, "bulkhead.dyndbg") && !param_is(&a, "bulkhead.async_probe"))
+			cmdline_warn(ret, "%s: unknown parameter (bulkhead.safe_mode and "
+				     "bulkhead.disable are): ignored",
+				     show(shown, a.param, a.param_len));
+	}
 }

@@ -8,6 +8,7 @@
 #include "policy.h"
 
 #define BG_CMDLINE_MAX_DISABLE 16
+#define BG_CMDLINE_MAX_WARNINGS 8
 
 /**
  * struct bg_guard_config - everything guard.conf sets
@@ -24,18 +25,25 @@ struct bg_guard_config {
 
 /**
  * struct bg_cmdline - one-boot overrides from the kernel command line
- * @safe_mode: bulkhead.safe_mode=1
- * @disable: bulkhead.disable=a,b
+ * @safe_mode: bulkhead.safe_mode, read as the kernel reads a bool
+ *	parameter (kstrtobool(); the name alone means on; the last one counts)
+ * @nr_disable: names in @disable
+ * @disable: bulkhead.disable=a,b (all of them, if given more than once):
+ *	valid names only, as given, each once ('-' and '_' alike)
+ * @nr_warnings: what was ignored or skipped; at most BG_CMDLINE_MAX_WARNINGS
+ *	are kept in @warnings, the count goes on
+ * @warnings: one line each, naming the parameter, the value and why
  */
 struct bg_cmdline {
 	bool safe_mode;
 	uint32_t nr_disable;
 	char disable[BG_CMDLINE_MAX_DISABLE][BH_NAME_LEN + 1];
+	uint32_t nr_warnings;
+	struct bulkhead_msg warnings[BG_CMDLINE_MAX_WARNINGS];
 };
 
 int bg_config_load(const char *path, struct bg_guard_config *ret,
 		   struct bulkhead_msg *msg);
-int bg_cmdline_parse(const char *text, struct bg_cmdline *ret,
-		     struct bulkhead_msg *msg);
+void bg_cmdline_parse(const char *text, struct bg_cmdline *ret);
 
 #endif /* BG_CONFIG_H */

@@ -113,13 +113,21 @@ static void read_cmdline(const struct bg_env *env, struct bg_cmdline *c)
 	_cleanup_free_ uint8_t *buf = NULL;
 	struct bulkhead_msg msg;
 	size_t len;
+	uint32_t i;
 
 	memset(c, 0, sizeof(*c));
 	/* /proc/cmdline has no size: read it to its end */
-	if (bulkhead_read_pseudo_file(env->cmdline, 64 * 1024, &buf, &len, &msg))
+	if (bulkhead_read_pseudo_file(env->cmdline, 64 * 1024, &buf, &len, &msg)) {
+		bg_log(LOG_WARNING, NULL, "kernel command line %s: no overrides this boot", msg.text);
 		return;
-	if (bg_cmdline_parse((char *)buf, c, &msg))
-		bg_log(LOG_WARNING, NULL, "%s: ignored", msg.text);
+	}
+	/* a bad value or name costs only itself: the rest of the line applies */
+	bg_cmdline_parse((char *)buf, c);
+	for (i = 0; i < c->nr_warnings && i < BG_CMDLINE_MAX_WARNINGS; i++)
+		bg_log(LOG_WARNING, NULL, "%s", c->warnings[i].text);
+	if (c->nr_warnings > BG_CMDLINE_MAX_WARNINGS)
+		bg_log(LOG_WARNING, NULL, "kernel command line: %u more warnings not shown",
+		       c->nr_warnings - BG_CMDLINE_MAX_WARNINGS);
 }
 
 /*

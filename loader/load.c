@@ -17,6 +17,8 @@
  * failure never stops the others.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "content_json.h"
@@ -74,11 +76,95 @@ static int get_name(struct json_object *v, const char *key, char *buf, const cha
 	return 0;
 }
 
+/* show(): at most BH_NAME_MAX bytes of 4 characters each, "..." and a NUL */
+#define SHOW_LEN	(4 * BH_NAME_MAX + sizeof("..."))
+
+/*
+ * @s (@len bytes) for a message: unprintable bytes as \xNN, so that it
+ * stays one line, and cut after BH_NAME_MAX bytes with "...".
+ */
+static const char *show(char buf[SHOW_LEN], const char *s, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len && i < BH_NAME_MAX; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f)
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, SHOW_LEN - o, "\\x%02x", c);
+	}
+	if (len > BH_NAME_MAX) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void decision_warn(struct bl_decision *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->nr_warnings++ >= BL_MAX_DECISION_WARNINGS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->warnings[d->nr_warnings - 1].text, sizeof(d->warnings[0].text), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * One entry of the disable list.  A bad one is skipped with a warning,
+ * never the whole decision: safe mode for it would switch every healthy
+ * extension off, and it names no configured extension anyway (those have
+ * valid names).
+ */
+static void add_disable(struct bl_decision *d, struct json_object *v, size_t i, const char *path)
+{
+	char shown[SHOW_LEN], bad[SHOW_LEN];
+	const char *s = json_object_get_string(v);
+	size_t len, j;
+
+	if (json_object_get_type(v) != json_type_string) {
+		decision_warn(d, "decision %s: 'disable' entry %zu is not a string (JSON type %s): skipped",
+			      path, i, json_type_to_name(json_object_get_type(v)));
+		return;
+	}
+	/* json-c keeps a \u0000 inside the string: the length tells */
+	len = (size_t)json_object_get_string_len(v);
+	show(shown, s, len);
+	if (!len) {
+		decision_warn(d, "decision %s: 'disable' entry %zu is an empty name: skipped", path, i);
+		return;
+	}
+	if (len > BH_NAME_MAX) {
+		decision_warn(d, "decision %s: 'disable' entry %zu '%s' (%zu characters) longer than %d: skipped",
+			      path, i, shown, len, BH_NAME_MAX);
+		return;
+	}
+	for (j = 0; j < len; j++) {
+		char one[2] = { s[j], '\0' };
+
+		if (!bh_name_valid(one)) {
+			decision_warn(d, "decision %s: 'disable' entry %zu '%s' is not an extension name: "
+				      "character '%s' is not one of A-Z a-z 0-9 _ . -: skipped",
+				      path, i, shown, show(bad, s + j, 1));
+			return;
+		}
+	}
+	snprintf(d->disable[d->nr_disable++], BH_NAME_LEN + 1, "%s", s);
+}
+
 /**
  * bl_decision_load() - read the guard's decision for this boot
  * @path: STATE_DIR/boot.json
  * @ret: the decision, written on success only
  * @msg: the reason on failure, naming the file and the member
+ *
+ * A bad entry of the disable list is skipped, and named in @ret->warnings;
+ * anything else malformed refuses the whole decision.
  *
  * Return: 0, -EBADMSG for a malformed decision, or another negative errno.
  */
@@ -147,9 +233,7 @@ int bl_decision_load(const char *path, struct bl_decision *ret, struct bulkhead_
 		return -EBADMSG;
 	}
 	for (i = 0; i < n; i++)
-		if (get_name(json_object_array_get_idx(a, i), "disable",
-			     d->disable[d->nr_disable++], path, msg))
-			return -EBADMSG;
+		add_disable(d, json_object_array_get_idx(a, i), i, path);
 
 	if (get_member(root, "content", json_type_array, &a, path, msg))
 		return -EBADMSG;

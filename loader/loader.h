@@ -14,6 +14,7 @@
 
 #define BL_SHIM_MODULE		"bulkhead"
 #define BL_MAX_DISABLE		(BG_MAX_EXT + BG_CMDLINE_MAX_DISABLE)
+#define BL_MAX_DECISION_WARNINGS	8
 
 /* exit codes of bulkhead-load and of "bulkheadctl content stage" */
 #define BL_EXIT_OK		0	/* everything decided is running */
@@ -23,6 +24,9 @@
 
 /**
  * struct bl_decision - STATE_DIR/boot.json, the guard's word for this boot
+ * @nr_warnings: entries of the disable list that were skipped (at most
+ *	BL_MAX_DECISION_WARNINGS are kept in @warnings, the count goes on)
+ * @warnings: why, one line each, naming the file and the entry
  */
 struct bl_decision {
 	uint64_t boot_id;
@@ -35,6 +39,8 @@ struct bl_decision {
 		char extension[BH_NAME_LEN + 1];
 		uint64_t version;
 	} content[BG_MAX_EXT];
+	uint32_t nr_warnings;
+	struct bulkhead_msg warnings[BL_MAX_DECISION_WARNINGS];
 };
 
 int bl_decision_load(const char *path, struct bl_decision *ret, struct bulkhead_msg *msg);

@@ -167,6 +167,12 @@ int main(int argc, char **argv)
 	}
 	if (no_decision)
 		fallback_decision(state_dir, d);
+	/* a bad name in the disable list cost only itself, not safe mode */
+	for (i = 0; i < d->nr_warnings && i < BL_MAX_DECISION_WARNINGS; i++)
+		bg_log(LOG_ERR, NULL, "%s", d->warnings[i].text);
+	if (d->nr_warnings > BL_MAX_DECISION_WARNINGS)
+		bg_log(LOG_ERR, NULL, "decision %s: %u more entries skipped", decision_path,
+		       d->nr_warnings - BL_MAX_DECISION_WARNINGS);
 
 	if (bl_kernel_real(&k, BL_SECURITYFS_ROOT, true, &msg)) {
 		bg_log(LOG_CRIT, BL_MSGID_LOAD_FAILED, "%s: nothing loaded", msg.text);

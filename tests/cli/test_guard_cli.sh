@@ -71,6 +71,20 @@ echo "quiet bulkhead.safe_mode=1 bulkhead.disable=bh_vendor" >"$t/cmdline"
 run "$guard" shutdown && run "$guard" boot && grep -q '"safe_mode":true' "$t/state/boot.json" &&
 	grep -q '"bh_vendor"' "$t/state/boot.json" && run "$ctl" status --json && has '"safe_mode":false' &&
 	ok "command line overrides for one boot only" || bad "command line overrides"
+# read as the kernel reads them: off is off, quotes are stripped, and a bad
+# name costs only itself (with a warning), never the rest of the line; in a
+# state of their own, so that nothing the ladder did above is in the way
+clguard() { run env BULKHEAD_STATE_DIR="$t/cl/state" BULKHEAD_PSTORE_DIR="$t/cl/pstore" "$guard" "$@"; }
+mkdir -p "$t/cl/pstore"
+echo 'quiet bulkhead.safe_mode=off bulkhead.disable="bh_vendor"' >"$t/cmdline"
+clguard boot && grep -q '"safe_mode":false' "$t/cl/state/boot.json" &&
+	grep -q '"bh_vendor"' "$t/cl/state/boot.json" && ! grep -q 'bh_vendor\\"' "$t/cl/state/boot.json" &&
+	ok "command line: safe_mode=off is off, quoted name unquoted" || bad "command line: off and quotes"
+echo "bulkhead.disable=bh_a,xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx,bh_b bulkhead.safe_mode=1" >"$t/cmdline"
+clguard shutdown && clguard boot && grep -q '"safe_mode":true' "$t/cl/state/boot.json" &&
+	grep -q '"bh_a"' "$t/cl/state/boot.json" && grep -q '"bh_b"' "$t/cl/state/boot.json" &&
+	! grep -q 'xxxx' "$t/cl/state/boot.json" && has "bulkhead.disable: name 'x.*(40 characters) longer than 31: skipped" &&
+	ok "command line: an overlong name is skipped, the rest applies" || bad "command line: overlong name"
 echo "quiet" >"$t/cmdline"
 
 # damaged state: the previous copy is used, and said so

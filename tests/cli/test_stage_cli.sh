@@ -122,6 +122,20 @@ run "$load"
 rc=$?
 [ $rc = 3 ] && has "is stale: it was made in kernel boot 99999999" && ok "stale boot.json refused: safe mode" ||
 	bad "stale boot.json (exit $rc)"
+# one bad name in the decision's disable list costs only itself, not safe mode
+bid=$(sed -n 's/.*"boot_id":\([0-9]*\).*/\1/p' "$t/boot.json.saved")
+printf '{"format":1,"boot_id":%s,"kernel_boot_id":"11111111-2222-3333-4444-555555555555",%s}\n' "$bid" \
+	'"safe_mode":false,"disable":["\"bh_x\"","bh_execwatch"],"content":[]' >"$t/state/boot.json"
+run "$load"
+! has "booting in safe mode" && has "boot.json: 'disable' entry 0 '\"bh_x\"' is not an extension name: .*skipped" &&
+	has "extension bh_execwatch: not loaded: disabled" &&
+	ok "loader skips a bad disable entry, keeps the decision" || bad "loader and a bad disable entry"
+# the command line's quotes never reach boot.json: bulkhead.disable="NAME" disables NAME
+echo 'root=/dev/vda bulkhead.disable="bh_execwatch"' >"$t/cmdline"
+run "$build/bulkhead-guard" shutdown && BULKHEAD_NOW=5000 run "$build/bulkhead-guard" boot && run "$load"
+! has "booting in safe mode" && has "extension bh_execwatch: not loaded: disabled" &&
+	ok "bulkhead.disable=\"NAME\" reaches the loader as NAME" || bad "quoted bulkhead.disable= to the loader"
+echo "root=/dev/vda" >"$t/cmdline"
 run "$load" --bogus
 [ $? = 2 ] && ok "loader usage error exit 2" || bad "loader usage"
 

@@ -292,9 +292,6 @@ static const struct {
 	{ "{\"format\":1,\"boot_id\":4,\"safe_mode\":\"no\",\"disable\":[],\"content\":[]}", "'safe_mode'" },
 	{ "{" GOOD_HEAD ",\"content\":[]}", "'disable'" },
 	{ "{" GOOD_HEAD ",\"disable\":\"bh_a\",\"content\":[]}", "'disable'" },
-	{ "{" GOOD_HEAD ",\"disable\":[\"bh_a\",5],\"content\":[]}", "'disable'" },
-	{ "{" GOOD_HEAD ",\"disable\":[\"bad name\"],\"content\":[]}", "'disable'" },
-	{ "{" GOOD_HEAD ",\"disable\":[\"\"],\"content\":[]}", "'disable'" },
 	{ "{" GOOD_HEAD ",\"disable\":[]}", "'content'" },
 	{ "{" GOOD_HEAD ",\"disable\":[],\"content\":{}}", "'content'" },
 	{ "{" GOOD_HEAD ",\"disable\":[],\"content\":[5]}", "'content'" },
@@ -352,6 +349,80 @@ static void decision_load_refuses_each_malformed_member_naming_file_and_member(v
 		check_refused(t, bad_decisions[i].json, bad_decisions[i].member);
 	check_refused(t, too_many("disable", BL_MAX_DISABLE + 1), "'disable'");
 	check_refused(t, too_many("content", BG_MAX_EXT + 1), "'content'");
+}
+
+/*
+ * One bad entry in the disable list costs only itself: falling back to
+ * safe mode for it would switch every healthy sensor off.  It names no
+ * extension anyway (configured names are valid ones).
+ */
+static void decision_load_skips_a_bad_disable_entry_naming_file_entry_and_reason(void **state)
+{
+	struct t *t = *state;
+	struct bulkhead_msg msg = { "" };
+	struct bl_decision *d = own(calloc(1, sizeof(*d)));
+	char *path = decision_file(t,
+		"{ \"format\": 1, \"boot_id\": 5, \"safe_mode\": false,"
+		"  \"disable\": [ \"bh_a\", \"\\\"bh_x\\\"\", 5, \"\", \"bad name\","
+		"                \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\", \"bh\\u0000y\", \"bh-b\" ],"
+		"  \"content\": [ { \"extension\": \"bh_a\", \"version\": 3 } ] }");
+
+	if (bl_decision_load(path, d, &msg))
+		fail_msg("refused the whole decision: %s", msg.text);
+	assert_int_equal(d->boot_id, 5);
+	assert_false(d->safe_mode);
+	assert_int_equal(d->nr_disable, 2);
+	assert_string_equal(d->disable[0], "bh_a");
+	assert_string_equal(d->disable[1], "bh-b");
+	assert_int_equal(d->nr_content, 1);
+	assert_int_equal(d->nr_warnings, 6);
+	assert_string_equal(d->warnings[0].text,
+			    fmt("decision %s: 'disable' entry 1 '\"bh_x\"' is not an extension name: "
+				"character '\"' is not one of A-Z a-z 0-9 _ . -: skipped", path));
+	assert_string_equal(d->warnings[1].text,
+			    fmt("decision %s: 'disable' entry 2 is not a string (JSON type int): skipped", path));
+	assert_contains(d->warnings[2].text, "'disable' entry 3 is an empty name: skipped");
+	assert_contains(d->warnings[3].text, "'disable' entry 4 'bad name'");
+	assert_contains(d->warnings[3].text, "character ' '");
+	assert_contains(d->warnings[4].text, "(40 characters) longer than 31: skipped");
+	assert_contains(d->warnings[5].text, "'disable' entry 6 'bh\\x00y'");
+	assert_contains(d->warnings[5].text, "character '\\x00'");
+}
+
+/* a decision without a bad entry carries no warnings, whatever was there before */
+static void decision_load_of_a_clean_decision_has_no_warnings(void **state)
+{
+	struct t *t = *state;
+	struct bulkhead_msg msg = { "" };
+	struct bl_decision *d = own(calloc(1, sizeof(*d)));
+
+	memset(d, 0x5a, sizeof(*d));
+	if (bl_decision_load(decision_file(t, "{" GOOD_HEAD ",\"disable\":[\"bh_a\"],\"content\":[]}"),
+			     d, &msg))
+		fail_msg("refused: %s", msg.text);
+	assert_int_equal(d->nr_disable, 1);
+	assert_int_equal(d->nr_warnings, 0);
+}
+
+/* more bad entries than warnings kept: all are counted */
+static void decision_load_counts_warnings_past_the_kept_ones(void **state)
+{
+	struct t *t = *state;
+	struct bulkhead_msg msg = { "" };
+	struct bl_decision *d = own(calloc(1, sizeof(*d)));
+	char *json = fmt("{" GOOD_HEAD ",\"disable\":[\"a/0\"");
+	unsigned int i;
+
+	for (i = 1; i < BL_MAX_DECISION_WARNINGS + 2; i++)
+		json = fmt("%s,\"a/%u\"", json, i);
+	json = fmt("%s,\"bh_ok\"],\"content\":[]}", json);
+	if (bl_decision_load(decision_file(t, json), d, &msg))
+		fail_msg("refused: %s", msg.text);
+	assert_int_equal(d->nr_disable, 1);
+	assert_string_equal(d->disable[0], "bh_ok");
+	assert_int_equal(d->nr_warnings, BL_MAX_DECISION_WARNINGS + 2);
+	assert_contains(d->warnings[BL_MAX_DECISION_WARNINGS - 1].text,
+			fmt("'a/%d'", BL_MAX_DECISION_WARNINGS - 1));
 }
 
 static void decision_load_takes_the_longest_lists(void **state)
@@ -1680,6 +1751,9 @@ int main(void)
 		T(decision_load_reads_every_member),
 		T(decision_load_takes_kernel_boot_id_as_optional),
 		T(decision_load_refuses_each_malformed_member_naming_file_and_member),
+		T(decision_load_skips_a_bad_disable_entry_naming_file_entry_and_reason),
+		T(decision_load_of_a_clean_decision_has_no_warnings),
+		T(decision_load_counts_warnings_past_the_kept_ones),
 		T(decision_load_takes_the_longest_lists),
 		T(decision_load_of_a_missing_file_names_it),
 		T(load_inserts_the_shim_first_then_extensions_in_config_order),
