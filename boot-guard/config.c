@@ -4,12 +4,15 @@
  *
  *	[policy]
  *	threshold = 3
+ *	power_cut_threshold = 6
  *	rollback_after = 1
  *	disable_after = 1
  *	crash_window = 3600
  *	crash_window_count = 2
  *	probation = 300
  *	expiry_good_boots = 0
+ *	expiry_unattributed = 3
+ *	forget_after = 3
  *	expiry_on_new_content = yes
  *
  *	[kernel]
@@ -58,12 +61,15 @@ static int cfg_handler(void *user, const char *section, const char *key,
 		uint32_t min;
 	} uints[] = {
 		{ "threshold", offsetof(struct bg_config, threshold), 1 },
+		{ "power_cut_threshold", offsetof(struct bg_config, power_cut_threshold), 1 },
 		{ "rollback_after", offsetof(struct bg_config, rollback_after), 1 },
 		{ "disable_after", offsetof(struct bg_config, disable_after), 1 },
 		{ "crash_window", offsetof(struct bg_config, crash_window), 1 },
 		{ "crash_window_count", offsetof(struct bg_config, crash_window_count), 1 },
 		{ "probation", offsetof(struct bg_config, probation), 0 },
 		{ "expiry_good_boots", offsetof(struct bg_config, expiry_good_boots), 0 },
+		{ "expiry_unattributed", offsetof(struct bg_config, expiry_unattributed), 0 },
+		{ "forget_after", offsetof(struct bg_config, forget_after), 1 },
 	};
 	uint32_t v;
 	size_t i;

@@ -36,6 +36,22 @@ static int lock_state(const struct bg_env *env, int *ret_fd)
 }
 
 /*
+ * Boot numbers restart at 1 with a fresh state: lines of the old journal
+ * would then name the new boots.  Keep it for people, out of the way.
+ */
+static void rotate_journal(const struct bg_env *env)
+{
+	_cleanup_free_ char *journal = NULL, *old = NULL;
+
+	if (asprintf(&journal, "%s/loader.journal", env->state_dir) < 0 ||
+	    asprintf(&old, "%s/loader.journal.lost", env->state_dir) < 0)
+		return;
+	if (rename(journal, old) < 0 && errno != ENOENT)
+		bg_log(LOG_ERR, NULL, "journal %s: cannot move it aside after the state was lost: %s",
+		       journal, strerror(errno));
+}
+
+/*
  * Load for an update.  Both copies unusable: say so loudly and start
  * afresh with the loss on record, rather than refuse to boot.
  */
@@ -52,18 +68,20 @@ static int load_state(const struct bg_env *env, struct bg_state *st, bool for_up
 			       "state %s: using the previous copy: %s", env->state_dir, msg.text);
 		return 0;
 	}
-	if (!for_update) {
+	/* only damage starts afresh: an I/O or memory error is not a lost state */
+	if (!for_update || err != -EBADMSG) {
 		bg_log(LOG_ERR, BG_MSGID_STATE_LOST, "state %s: unreadable: %s",
 		       env->state_dir, msg.text);
 		return err;
 	}
 	bg_log(LOG_CRIT, BG_MSGID_STATE_LOST,
-	       "state %s: both copies unreadable, starting afresh: %s", env->state_dir,
+	       "state %s: both copies damaged, starting afresh: %s", env->state_dir,
 	       msg.text);
+	rotate_journal(env);
 	memset(st, 0, sizeof(*st));
 	st->next_boot_id = 1;
 	bg_state_decide(st, 0, bg_now(), BG_ACT_RESET, "", 0, 0,
-			"state lost: both copies unreadable; failure counts restart");
+			"state lost: both copies damaged; failure counts restart");
 	return 0;
 }
 
@@ -97,14 +115,27 @@ static void log_new_decisions(const struct bg_state *before, const struct bg_sta
 		bg_log_decision(&after->decisions[i]);
 }
 
+static const struct bg_guard_config default_guard_config = {
+	.panic_timeout = 10,
+	.panic_on_oops = true,
+};
+
+/*
+ * A bad guard.conf must never turn healthy boots into failed ones: every
+ * command runs on the defaults, says so at critical level, and status
+ * shows the machine degraded until the file is fixed.
+ */
 static int load_config(const struct bg_env *env, struct bg_guard_config *cfg)
 {
 	struct bulkhead_msg msg;
 	int err;
 
 	err = bg_config_load(env->config, cfg, &msg);
-	if (err)
-		bg_log(LOG_ERR, NULL, "%s", msg.text);
+	if (err) {
+		bg_log(LOG_CRIT, BG_MSGID_CONFIG_BAD, "%s; using the defaults", msg.text);
+		*cfg = default_guard_config;
+		cfg->policy = bg_default_config;
+	}
 	return err;
 }
 
@@ -174,6 +205,9 @@ static int write_boot_decision(const struct bg_env *env, const struct bg_state *
 	if (!bg_kernel_boot_id(env, kbid))
 		json_object_object_add(o, "kernel_boot_id", json_object_new_string(kbid));
 	json_object_object_add(o, "safe_mode", json_object_new_boolean(st->safe_mode || cl->safe_mode));
+	/* only when the shim itself is to blame: a loader of before reads no such key */
+	if (st->no_shim)
+		json_object_object_add(o, "load_shim", json_object_new_boolean(false));
 	json_object_object_add(o, "disable", dis);
 	dis = NULL;
 	json_object_object_add(o, "content", content);
@@ -251,9 +285,7 @@ int bg_cmd_boot(const struct bg_env *env)
 	if (!in || !out || asprintf(&journal, "%s/loader.journal", env->state_dir) < 0 ||
 	    asprintf(&archive, "%s/pstore", env->state_dir) < 0)
 		return BG_EXIT_FAILED;
-	if (load_config(env, &cfg))
-		cfg = (struct bg_guard_config){ .policy = bg_default_config,
-						.panic_timeout = 10, .panic_on_oops = true };
+	load_config(env, &cfg);
 	/* a crash must turn into a reboot, or there is no loop to count */
 	if (cfg.panic_timeout > 0) {
 		write_sysctl(env, "panic", cfg.panic_timeout);
@@ -314,8 +346,10 @@ static int simple_update(const struct bg_env *env,
 	_cleanup_close_ int lock = -1;
 	struct bg_guard_config cfg;
 
-	if (!in || !out || load_config(env, &cfg) || lock_state(env, &lock) ||
-	    load_state(env, in, true))
+	if (!in || !out)
+		return BG_EXIT_FAILED;
+	load_config(env, &cfg);
+	if (lock_state(env, &lock) || load_state(env, in, true))
 		return BG_EXIT_FAILED;
 	fn(in, &cfg.policy, bg_now(), out, arg);
 	if (save_state(env, out))
@@ -364,71 +398,26 @@ static void do_enable(const struct bg_state *in, const struct bg_config *cfg, in
 		      struct bg_state *out, void *arg)
 {
 	struct steer *s = arg;
-	struct bg_ext *e;
 
 	(void)cfg;
-	*out = *in;
-	e = bg_state_ext(out, s->ext, true);
-	if (!e) {
-		s->result = -ENOSPC;
-		return;
-	}
-	e->status = s->enable ? BG_EXT_ENABLED : BG_EXT_DISABLED;
-	e->disabled_by_guard = false;
-	e->failures = 0;
-	e->nr_crashes = 0;
-	e->disabled_at = s->enable ? 0 : now;
-	snprintf(e->reason, sizeof(e->reason), "%s", s->enable ? "" : "disabled by operator");
-	bg_state_decide(out, out->current_boot, now, s->enable ? BG_ACT_ENABLE : BG_ACT_DISABLE,
-			e->name, e->chosen, e->chosen,
-			s->enable ? "enabled by operator" : "disabled by operator");
+	s->result = bg_policy_enable(in, s->ext, s->enable, now, out);
 }
 
 static void do_pin(const struct bg_state *in, const struct bg_config *cfg, int64_t now,
 		   struct bg_state *out, void *arg)
 {
 	struct steer *s = arg;
-	struct bg_ext *e;
-	char why[BG_REASON_LEN];
 
 	(void)cfg;
-	*out = *in;
-	e = bg_state_ext(out, s->ext, true);
-	if (!e) {
-		s->result = -ENOSPC;
-		return;
-	}
-	snprintf(why, sizeof(why), s->version ? "pinned by operator" : "unpinned by operator");
-	bg_state_decide(out, out->current_boot, now, BG_ACT_PIN, e->name, e->pinned,
-			s->version, why);
-	e->pinned = s->version;
+	s->result = bg_policy_pin(in, s->ext, s->version, now, out);
 }
 
 static void do_reset(const struct bg_state *in, const struct bg_config *cfg, int64_t now,
 		     struct bg_state *out, void *arg)
 {
-	uint32_t i;
-
 	(void)cfg;
 	(void)arg;
-	*out = *in;
-	out->consecutive_failures = 0;
-	out->unexplained_failures = 0;
-	out->safe_mode = false;
-	out->safe_mode_reason[0] = '\0';
-	for (i = 0; i < out->nr_ext; i++) {
-		struct bg_ext *e = &out->ext[i];
-
-		e->failures = 0;
-		e->nr_crashes = 0;
-		if (e->status == BG_EXT_DISABLED && e->disabled_by_guard) {
-			e->status = BG_EXT_ENABLED;
-			e->disabled_by_guard = false;
-			e->reason[0] = '\0';
-		}
-	}
-	bg_state_decide(out, out->current_boot, now, BG_ACT_RESET, "", 0, 0,
-			"reset by operator: failure counts, safe mode and guard-made disables cleared");
+	bg_policy_reset(in, now, out);
 }
 
 int bg_cmd_enable(const struct bg_env *env, const char *ext, bool enable)
@@ -495,28 +484,28 @@ static bool watchdog_armed(const struct bg_env *env)
 	return len >= 6 && !memcmp(buf, "active", 6);
 }
 
+static void add_reason(void *arg, const char *reason)
+{
+	json_object_array_add(arg, json_object_new_string(reason));
+}
+
 static void health_check(const struct bg_env *env, const struct bg_state *st,
 			 struct health *h)
 {
-	char text[BG_REASON_LEN + 64];
-	uint32_t i;
+	struct bg_guard_config cfg;
+	struct bulkhead_msg msg;
+	char text[BULKHEAD_MSG_LEN + 32];
 
 	h->reasons = json_object_new_array();
 	h->panic_timeout = h->panic_on_oops = -1;
 	read_sysctl(env, "panic", &h->panic_timeout);
 	read_sysctl(env, "panic_on_oops", &h->panic_on_oops);
 	h->watchdog_armed = watchdog_armed(env);
-	if (st->safe_mode) {
-		snprintf(text, sizeof(text), "safe mode: %s", st->safe_mode_reason);
-		json_object_array_add(h->reasons, json_object_new_string(text));
+	if (bg_policy_health(st, add_reason, h->reasons))
 		h->degraded = true;
-	}
-	for (i = 0; i < st->nr_ext; i++) {
-		if (st->ext[i].status != BG_EXT_DISABLED)
-			continue;
-		snprintf(text, sizeof(text), "%s disabled: %s", st->ext[i].name,
-			 st->ext[i].reason);
-		json_object_array_add(h->reasons, json_object_new_string(text));
+	if (bg_config_load(env->config, &cfg, &msg)) {
+		snprintf(text, sizeof(text), "%s; the guard runs on the defaults", msg.text);
+		add_reason(h->reasons, text);
 		h->degraded = true;
 	}
 }

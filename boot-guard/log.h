@@ -25,6 +25,7 @@
 #define BG_MSGID_BOOT		"93b9250c5a8a4306ac106c82a6d0b847"
 #define BG_MSGID_GOOD		"3a43b40c28c54655b1f9b7141a6da92e"
 #define BG_MSGID_SHUTDOWN	"079d75aa4a9548d4a50f4aa29dc36814"
+#define BG_MSGID_CONFIG_BAD	"343eeb70eb904189b322e2ec8fb4dc27"
 
 /* bulkhead-load and content staging (loader/) */
 #define BL_MSGID_LOADED	"f637a252a8024351a80e8b7771184e9c"

@@ -6,14 +6,27 @@
  * that reached "good" and then crashed with evidence naming an extension
  * counts against it once enough such crashes fall in one window; a boot
  * that reached neither is a failure.  An attributed failure moves that
- * extension one rung: roll its content back to last-known-good, and if it
- * fails on LKG (or has none), disable it.  Failures nobody can be blamed
- * for are only counted until `threshold`; from then on every further one
- * disables the extension whose content changed most recently, and when
- * none is left, the machine boots in safe mode.
+ * extension one rung: drop content that was being staged, roll its
+ * content back to last-known-good, and if it fails on LKG (or has none),
+ * disable it.  Every attributed failure is also a strike that no rollback,
+ * drop or new content clears, so an extension that crashes on every boot
+ * is out after bg_strike_limit() failures, plus one if newer content
+ * re-enabled it, whatever an updater re-stages.  Named again while
+ * disabled (its module loads around the guard), or when the shim itself
+ * is named, the machine goes to safe mode, where nothing loads.
+ *
+ * Failures nobody can be blamed for are only counted: a crash or hang
+ * with no culprit until `threshold`, a boot that left no evidence at all
+ * (a power cut) until the higher `power_cut_threshold`; from then on each
+ * disables the extension that ran and changed most recently, and when
+ * none is left, the machine boots in safe mode.  Those guesses expire
+ * after `expiry_unattributed` good boots.
  *
  * Every step appends a decision with its reason; nothing here does I/O.
+ * Each function reads @in and writes @out, which may be the same state
+ * (the model checker in tests/unit/test_model.c updates in place).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,21 +34,71 @@
 
 const struct bg_config bg_default_config = {
 	.threshold = 3,
+	.power_cut_threshold = 6,
 	.rollback_after = 1,
 	.disable_after = 1,
 	.crash_window = 3600,
 	.crash_window_count = 2,
 	.probation = 300,
 	.expiry_good_boots = 0,
+	.expiry_unattributed = 3,
+	.forget_after = 3,
 	.expiry_on_new_content = true,
 };
+
+/**
+ * bg_ext_crashed() - a crash named this content version of @e
+ * @e: extension
+ * @version: content version
+ *
+ * Return: true when evidence named @version in a crash (staging refuses
+ * it without --force).
+ */
+bool bg_ext_crashed(const struct bg_ext *e, uint64_t version)
+{
+	uint32_t i;
+
+	for (i = 0; version && i < e->nr_crashed; i++)
+		if (e->crashed[i] == version)
+			return true;
+	return false;
+}
+
+/**
+ * bg_ext_ran() - the loader reported @e loaded in @boot
+ * @e: extension
+ * @boot: the guard's boot id
+ *
+ * Return: true when @e's module ran in @boot (its content, if any, is in
+ * @e->load_version).
+ */
+bool bg_ext_ran(const struct bg_ext *e, uint64_t boot)
+{
+	return boot && e->load_boot == boot && !strcmp(e->load_result, "loaded");
+}
+
+static void note_crashed(struct bg_ext *e, uint64_t version)
+{
+	if (!version || bg_ext_crashed(e, version))
+		return;
+	if (e->nr_crashed == BG_MAX_CRASHED) {
+		memmove(&e->crashed[0], &e->crashed[1], sizeof(e->crashed[0]) * (BG_MAX_CRASHED - 1));
+		e->nr_crashed--;
+	}
+	e->crashed[e->nr_crashed++] = version;
+}
+
+static bool names_shim(const struct bg_evidence *ev)
+{
+	return bg_evidence_certain(ev) && bh_name_eq(ev->extension, BG_SHIM_NAME);
+}
 
 /* an extension the evidence names: by name, '-' and '_' alike */
 static struct bg_ext *find_culprit(struct bg_state *st, const struct bg_evidence *ev)
 {
 	uint32_t i;
 
-	if (!bg_evidence_certain(ev) || !ev->extension[0])
+	if (!bg_evidence_certain(ev) || !ev->extension[0] || names_shim(ev))
 		return NULL;
 	for (i = 0; i < st->nr_ext; i++)
 		if (bh_name_eq(st->ext[i].name, ev->extension))
@@ -50,20 +113,49 @@ static struct bg_ext *find_culprit(struct bg_state *st, const struct bg_evidence
 	return NULL;
 }
 
-static void disable(struct bg_state *st, struct bg_ext *e, uint64_t boot, int64_t now,
-		    const char *why)
+static void enter_safe_mode(struct bg_state *st, bool guess, uint64_t boot, int64_t now,
+			    const char *why)
+{
+	if (st->safe_mode && (guess || !st->safe_mode_guess))
+		return;
+	st->safe_mode = true;
+	st->safe_mode_guess = guess;
+	st->safe_mode_good_boots = 0;
+	snprintf(st->safe_mode_reason, sizeof(st->safe_mode_reason), "%s", why);
+	bg_state_decide(st, boot, now, BG_ACT_SAFE_MODE, "", 0, 0, why);
+}
+
+static void disable(struct bg_state *st, struct bg_ext *e, bool guess, uint64_t boot,
+		    int64_t now, const char *why)
 {
 	e->status = BG_EXT_DISABLED;
 	e->disabled_by_guard = true;
+	e->disabled_guess = guess;
 	e->disabled_at = now;
 	e->disabled_good_boots = 0;
+	/* content that crashed must not end the disable as "newer content" */
+	if (bg_ext_crashed(e, e->pending))
+		e->pending = 0;
 	snprintf(e->reason, sizeof(e->reason), "%s", why);
 	bg_state_decide(st, boot, now, BG_ACT_DISABLE, e->name, e->chosen, 0, why);
 }
 
+/* the guard's guess ran in @prev: prefer what the loader reported loaded */
+static bool candidate(const struct bg_state *st, const struct bg_ext *e, uint64_t prev)
+{
+	uint32_t i;
+
+	if (e->status != BG_EXT_ENABLED)
+		return false;
+	for (i = 0; i < st->nr_ext; i++)
+		if (prev && st->ext[i].load_boot == prev)
+			return bg_ext_ran(e, prev);
+	return true;	/* no report from that boot: the loader never finished */
+}
+
 /* one rung when nobody can be blamed: most recent change first */
 static void step_unattributed(struct bg_state *st, const struct bg_evidence *ev,
-			      uint64_t boot, int64_t now)
+			      uint64_t prev, uint64_t boot, int64_t now)
 {
 	struct bg_ext *pick = NULL;
 	char why[BG_REASON_LEN];
@@ -72,30 +164,33 @@ static void step_unattributed(struct bg_state *st, const struct bg_evidence *ev,
 	for (i = 0; i < st->nr_ext; i++) {
 		struct bg_ext *e = &st->ext[i];
 
-		if (e->status == BG_EXT_ENABLED &&
-		    (!pick || e->changed_at > pick->changed_at))
+		if (candidate(st, e, prev) && (!pick || e->changed_at > pick->changed_at))
 			pick = e;
 	}
 	if (pick) {
 		snprintf(why, sizeof(why), "%u consecutive failed boots without attribution (last: %s); %s changed most recently",
-			 st->consecutive_failures, bg_evidence_kind_name(ev->kind), pick->name);
-		disable(st, pick, boot, now, why);
+			 st->hang_failures + st->unexplained_failures,
+			 bg_evidence_kind_name(ev->kind), pick->name);
+		disable(st, pick, true, boot, now, why);
 		return;
 	}
-	if (st->safe_mode)
+	if (!st->nr_ext) {
+		/* an image with no extension yet: safe mode would only outlive it */
+		snprintf(why, sizeof(why), "failed boot %u without attribution (%s); no extension to act on",
+			 st->consecutive_failures, bg_evidence_kind_name(ev->kind));
+		bg_state_decide(st, boot, now, BG_ACT_COUNT, "", 0, 0, why);
 		return;
+	}
 	snprintf(why, sizeof(why), "%u consecutive failed boots without attribution (last: %s) and no extension left to disable",
-		 st->consecutive_failures, bg_evidence_kind_name(ev->kind));
-	st->safe_mode = true;
-	snprintf(st->safe_mode_reason, sizeof(st->safe_mode_reason), "%s", why);
-	bg_state_decide(st, boot, now, BG_ACT_SAFE_MODE, "", 0, 0, why);
+		 st->hang_failures + st->unexplained_failures, bg_evidence_kind_name(ev->kind));
+	enter_safe_mode(st, true, boot, now, why);
 }
 
 /*
  * The crash came while staged content was being handed over (the loader
  * journal's push, or the shim's fault line naming it): that content never
- * became active.  Dropping it is the whole rollback; what the extension
- * ran before is not to blame, and one such crash is enough.
+ * became active.  Dropping it is the rollback; what the extension ran
+ * before is not to blame.
  */
 static bool drop_staged(struct bg_state *st, struct bg_ext *e, const struct bg_evidence *ev,
 			uint64_t boot, int64_t now, const char *what)
@@ -105,9 +200,9 @@ static bool drop_staged(struct bg_state *st, struct bg_ext *e, const struct bg_e
 	if (!ev->content_version || ev->content_version != e->pending ||
 	    ev->content_version == e->chosen)
 		return false;
-	snprintf(why, sizeof(why), "%s naming %s (%s, op %s) while content %llu was being staged: dropped, content %llu stays",
+	snprintf(why, sizeof(why), "%s naming %s (%s, op %s) while content %llu was being staged: dropped, content %llu stays (strike %u)",
 		 what, e->name, bg_evidence_kind_name(ev->kind), ev->op[0] ? ev->op : "unknown",
-		 (unsigned long long)e->pending, (unsigned long long)e->chosen);
+		 (unsigned long long)e->pending, (unsigned long long)e->chosen, e->strikes);
 	bg_state_decide(st, boot, now, BG_ACT_ROLLBACK, e->name, e->pending, e->chosen, why);
 	e->pending = 0;
 	return true;
@@ -120,18 +215,33 @@ static void step_attributed(struct bg_state *st, struct bg_ext *e,
 {
 	char why[BG_REASON_LEN];
 
+	e->strikes++;
+	e->clean_boots = 0;
+	note_crashed(e, ev->content_version);
+	if (e->status == BG_EXT_DISABLED) {
+		/*
+		 * It is off and still named: its module loads around the
+		 * guard (a vendor's own service, an initramfs), or the
+		 * evidence is stale.  Disabling others would switch off what
+		 * is healthy; safe mode loads nothing at all.
+		 */
+		snprintf(why, sizeof(why), "%s naming %s (%s, op %s) while it is disabled: its module loads anyway",
+			 what, e->name, bg_evidence_kind_name(ev->kind),
+			 ev->op[0] ? ev->op : "unknown");
+		enter_safe_mode(st, false, boot, now, why);
+		return;
+	}
+	if (e->strikes >= bg_strike_limit(cfg)) {
+		snprintf(why, sizeof(why), "%s naming %s (%s, op %s, content %llu): %u attributed failures, at most %u before disable",
+			 what, e->name, bg_evidence_kind_name(ev->kind),
+			 ev->op[0] ? ev->op : "unknown", (unsigned long long)ev->content_version,
+			 e->strikes, bg_strike_limit(cfg));
+		disable(st, e, false, boot, now, why);
+		return;
+	}
 	if (drop_staged(st, e, ev, boot, now, what))
 		return;
 	e->failures++;
-	if (e->status == BG_EXT_DISABLED) {
-		/*
-		 * It is off and still named: its module cannot be kept out
-		 * (a vendor module the shim does not see) or the evidence is
-		 * stale.  Either way its own rungs are spent: escalate.
-		 */
-		step_unattributed(st, ev, boot, now);
-		return;
-	}
 	if (!e->pinned && e->lkg && e->chosen != e->lkg) {
 		if (e->failures < cfg->rollback_after) {
 			snprintf(why, sizeof(why), "%s naming %s (%s): failure %u of %u before rollback",
@@ -141,11 +251,13 @@ static void step_attributed(struct bg_state *st, struct bg_ext *e,
 					e->chosen, why);
 			return;
 		}
-		snprintf(why, sizeof(why), "%s naming %s (%s, op %s, content %llu): back to last-known-good",
+		snprintf(why, sizeof(why), "%s naming %s (%s, op %s, content %llu): back to last-known-good (strike %u of %u)",
 			 what, e->name, bg_evidence_kind_name(ev->kind),
 			 ev->op[0] ? ev->op : "unknown",
-			 (unsigned long long)ev->content_version);
+			 (unsigned long long)ev->content_version, e->strikes, bg_strike_limit(cfg));
 		bg_state_decide(st, boot, now, BG_ACT_ROLLBACK, e->name, e->chosen, e->lkg, why);
+		if (e->pending == e->chosen || bg_ext_crashed(e, e->pending))
+			e->pending = 0;
 		e->chosen = e->lkg;
 		e->active = e->lkg;
 		e->active_since = now;
@@ -164,7 +276,30 @@ static void step_attributed(struct bg_state *st, struct bg_ext *e,
 		 ev->op[0] ? ev->op : "unknown", (unsigned long long)ev->content_version,
 		 e->pinned ? "on pinned content" :
 		 e->lkg ? "on its last-known-good content" : "with no last-known-good content");
-	disable(st, e, boot, now, why);
+	disable(st, e, false, boot, now, why);
+}
+
+/*
+ * The shim itself crashed (its insert began and never ended, an oops in
+ * it): the one rung that helps is not loading it, and with it no
+ * extension.  Only an operator ends it.
+ */
+static void step_shim(struct bg_state *st, const struct bg_evidence *ev, uint64_t boot,
+		      int64_t now, const char *what)
+{
+	char why[BG_REASON_LEN];
+
+	if (st->no_shim)
+		return;
+	snprintf(why, sizeof(why), "%s naming the shim %s (%s, op %s): safe mode, and not even the shim loads",
+		 what, BG_SHIM_NAME, bg_evidence_kind_name(ev->kind),
+		 ev->op[0] ? ev->op : "unknown");
+	st->no_shim = true;
+	st->safe_mode = true;
+	st->safe_mode_guess = false;
+	st->safe_mode_good_boots = 0;
+	snprintf(st->safe_mode_reason, sizeof(st->safe_mode_reason), "%s", why);
+	bg_state_decide(st, boot, now, BG_ACT_SAFE_MODE, "", 0, 0, why);
 }
 
 /* drop crashes older than the window; record this one; enough now? */
@@ -187,26 +322,57 @@ static bool crash_counts(struct bg_ext *e, const struct bg_config *cfg, int64_t 
 	return true;
 }
 
+/* the judged boot ended well: what ran in it earns forgiveness */
+static void healthy_boot(struct bg_state *st, const struct bg_boot *b,
+			 const struct bg_config *cfg)
+{
+	uint32_t i;
+
+	for (i = 0; i < st->nr_ext; i++) {
+		struct bg_ext *e = &st->ext[i];
+
+		if (e->status != BG_EXT_ENABLED || !bg_ext_ran(e, b->id))
+			continue;
+		if (++e->clean_boots >= cfg->forget_after)
+			e->strikes = 0;
+	}
+}
+
 static void judge_previous(struct bg_state *st, struct bg_boot *b,
 			   const struct bg_evidence *ev, const struct bg_config *cfg,
 			   uint64_t boot, int64_t now)
 {
 	struct bg_ext *culprit = find_culprit(st, ev);
+	bool shim = names_shim(ev);
+	uint32_t unattributed;
 	char why[BG_REASON_LEN];
 
 	b->evidence = *ev;
 	if (b->shutdown_at) {
 		b->end = BG_END_CLEAN;
+		healthy_boot(st, b, cfg);
 		return;
 	}
 	if (b->good_at) {
-		if (!culprit) {
+		if (!culprit && !shim) {
 			b->end = BG_END_GOOD;
+			healthy_boot(st, b, cfg);
 			return;
 		}
 		b->end = BG_END_CRASH_AFTER_GOOD;
-		if (drop_staged(st, culprit, ev, boot, now, "crash after boot completed"))
+		if (culprit)
+			culprit->clean_boots = 0;	/* it crashed: this boot did not end well */
+		if (shim) {
+			step_shim(st, ev, boot, now, "crash after boot completed");
 			return;
+		}
+		if (ev->content_version && ev->content_version == culprit->pending &&
+		    ev->content_version != culprit->chosen) {
+			/* staged content crashed at once: no window to wait for */
+			step_attributed(st, culprit, ev, cfg, boot, now,
+					"crash after boot completed");
+			return;
+		}
 		if (crash_counts(culprit, cfg, now)) {
 			step_attributed(st, culprit, ev, cfg, boot, now,
 					"repeated crashes after boot completed");
@@ -221,24 +387,38 @@ static void judge_previous(struct bg_state *st, struct bg_boot *b,
 	}
 	b->end = BG_END_FAILED;
 	st->consecutive_failures++;
+	if (shim) {
+		step_shim(st, ev, boot, now, "failed boot");
+		return;
+	}
 	if (culprit) {
 		step_attributed(st, culprit, ev, cfg, boot, now, "failed boot");
 		return;
 	}
 	if (ev->kind == BG_EV_NONE)
 		st->unexplained_failures++;
-	if (st->consecutive_failures < cfg->threshold) {
+	else
+		st->hang_failures++;
+	unattributed = st->hang_failures + st->unexplained_failures;
+	if (st->hang_failures ? unattributed < cfg->threshold &&
+				unattributed < cfg->power_cut_threshold :
+				unattributed < cfg->power_cut_threshold) {
 		snprintf(why, sizeof(why), "failed boot %u of %u without attribution (%s)",
-			 st->consecutive_failures, cfg->threshold,
-			 ev->kind == BG_EV_NONE ? "unexplained: no evidence" :
+			 unattributed, st->hang_failures ?
+			 (cfg->threshold < cfg->power_cut_threshold ? cfg->threshold :
+			  cfg->power_cut_threshold) : cfg->power_cut_threshold,
+			 ev->kind == BG_EV_NONE ? "unexplained: no evidence, as after a power cut" :
 			 bg_evidence_kind_name(ev->kind));
 		bg_state_decide(st, boot, now, BG_ACT_COUNT, "", 0, 0, why);
 		return;
 	}
-	step_unattributed(st, ev, boot, now);
+	step_unattributed(st, ev, b->id, boot, now);
 }
 
-/* a guard-made disable ends when newer content than the failed one is staged */
+/*
+ * A guard-made disable ends when newer content than the failed one is
+ * staged; once: an extension that failed again after that stays off.
+ */
 static void expire_on_content(struct bg_state *st, const struct bg_config *cfg,
 			      uint64_t boot, int64_t now)
 {
@@ -251,13 +431,15 @@ static void expire_on_content(struct bg_state *st, const struct bg_config *cfg,
 		struct bg_ext *e = &st->ext[i];
 
 		if (e->status != BG_EXT_DISABLED || !e->disabled_by_guard ||
-		    !e->pending || e->pending <= e->chosen)
+		    !e->pending || e->pending <= e->chosen || bg_ext_crashed(e, e->pending) ||
+		    e->strikes > bg_strike_limit(cfg))
 			continue;
 		snprintf(why, sizeof(why), "newer content %llu staged after the disable",
 			 (unsigned long long)e->pending);
 		bg_state_decide(st, boot, now, BG_ACT_ENABLE, e->name, e->chosen, e->pending, why);
 		e->status = BG_EXT_ENABLED;
 		e->disabled_by_guard = false;
+		e->disabled_guess = false;
 		e->reason[0] = '\0';
 		e->failures = 0;
 		/* the new content is what runs now, never the one that failed */
@@ -284,7 +466,8 @@ void bg_policy_boot(const struct bg_state *in, const struct bg_evidence *ev,
 	uint64_t boot;
 	uint32_t i;
 
-	*out = *in;
+	if (out != in)
+		*out = *in;
 	if (!out->next_boot_id)
 		out->next_boot_id = 1;
 	boot = out->next_boot_id++;
@@ -312,13 +495,22 @@ void bg_policy_boot(const struct bg_state *in, const struct bg_evidence *ev,
 	}
 }
 
+static void enable(struct bg_ext *e)
+{
+	e->status = BG_EXT_ENABLED;
+	e->disabled_by_guard = false;
+	e->disabled_guess = false;
+	e->reason[0] = '\0';
+	e->failures = 0;
+}
+
 /**
  * bg_policy_good() - the running boot is healthy
  * @in: state
  * @cfg: policy knobs
  * @now: unix seconds
- * @out: failures cleared, content past probation promoted to LKG, expired
- *	disables lifted
+ * @out: failures cleared, content that ran through probation in this boot
+ *	promoted to LKG, expired disables and safe mode lifted
  */
 void bg_policy_good(const struct bg_state *in, const struct bg_config *cfg,
 		    int64_t now, struct bg_state *out)
@@ -326,10 +518,12 @@ void bg_policy_good(const struct bg_state *in, const struct bg_config *cfg,
 	struct bg_boot *b;
 	char why[BG_REASON_LEN];
 	uint32_t i;
+	bool first, ran_safe;
 
-	bool first;
-
-	*out = *in;
+	if (out != in)
+		*out = *in;
+	/* this boot ran in safe mode: nothing in it ran, nothing to promote */
+	ran_safe = out->safe_mode;
 	b = out->current_boot ? bg_state_boot(out, out->current_boot) : NULL;
 	/* a second "good" in one boot is not another good boot */
 	first = b && !b->good_at;
@@ -337,14 +531,33 @@ void bg_policy_good(const struct bg_state *in, const struct bg_config *cfg,
 		b->good_at = now;
 	out->consecutive_failures = 0;
 	out->unexplained_failures = 0;
+	out->hang_failures = 0;
+	if (out->safe_mode && first && out->safe_mode_guess && cfg->expiry_unattributed &&
+	    ++out->safe_mode_good_boots >= cfg->expiry_unattributed) {
+		snprintf(why, sizeof(why), "safe mode chosen without attribution expired after %u good boots",
+			 out->safe_mode_good_boots);
+		bg_state_decide(out, out->current_boot, now, BG_ACT_ENABLE, "", 0, 0, why);
+		out->safe_mode = false;
+		out->safe_mode_guess = false;
+		out->safe_mode_good_boots = 0;
+		out->safe_mode_reason[0] = '\0';
+	}
 	for (i = 0; i < out->nr_ext; i++) {
 		struct bg_ext *e = &out->ext[i];
+		uint32_t expiry;
 
-		if (e->status == BG_EXT_ENABLED && !out->safe_mode) {
+		if (e->status == BG_EXT_ENABLED && !ran_safe) {
 			e->failures = 0;
-			/* only what ran this boot: not a pin, not a rollback's target */
+			/*
+			 * Only what ran this boot, pushed by the loader or
+			 * staged live: not a pin, not a rollback's target,
+			 * not content held back by a command-line disable, a
+			 * missing module or a fallback to safe mode.
+			 */
 			if (e->active && e->active != e->lkg && e->chosen == e->active &&
-			    !e->pinned && now - e->active_since >= (int64_t)cfg->probation) {
+			    !e->pinned && bg_ext_ran(e, out->current_boot) &&
+			    e->load_version == e->active &&
+			    now - e->active_since >= (int64_t)cfg->probation) {
 				snprintf(why, sizeof(why), "content %llu ran %lld s (probation %u s) through a good boot",
 					 (unsigned long long)e->active,
 					 (long long)(now - e->active_since), cfg->probation);
@@ -358,15 +571,16 @@ void bg_policy_good(const struct bg_state *in, const struct bg_config *cfg,
 		if (e->status != BG_EXT_DISABLED || !e->disabled_by_guard || !first)
 			continue;
 		e->disabled_good_boots++;
-		if (cfg->expiry_good_boots && e->disabled_good_boots >= cfg->expiry_good_boots) {
-			snprintf(why, sizeof(why), "disable expired after %u good boots",
-				 e->disabled_good_boots);
+		expiry = cfg->expiry_good_boots;
+		if (e->disabled_guess && cfg->expiry_unattributed &&
+		    (!expiry || cfg->expiry_unattributed < expiry))
+			expiry = cfg->expiry_unattributed;
+		if (expiry && e->disabled_good_boots >= expiry) {
+			snprintf(why, sizeof(why), "%sdisable expired after %u good boots",
+				 e->disabled_guess ? "unattributed " : "", e->disabled_good_boots);
 			bg_state_decide(out, out->current_boot, now, BG_ACT_ENABLE, e->name,
 					e->chosen, e->chosen, why);
-			e->status = BG_EXT_ENABLED;
-			e->disabled_by_guard = false;
-			e->reason[0] = '\0';
-			e->failures = 0;
+			enable(e);
 		}
 	}
 }
@@ -381,8 +595,194 @@ void bg_policy_shutdown(const struct bg_state *in, int64_t now, struct bg_state 
 {
 	struct bg_boot *b;
 
-	*out = *in;
+	if (out != in)
+		*out = *in;
 	b = out->current_boot ? bg_state_boot(out, out->current_boot) : NULL;
 	if (b)
 		b->shutdown_at = now;
+}
+
+/**
+ * bg_policy_enable() - an operator's enable or disable
+ * @in: state
+ * @name: the extension
+ * @enable: enable (true) or disable
+ * @now: unix seconds
+ * @out: the new state; an enable clears the extension's failures and
+ *	strikes and also ends safe mode (the operator wants it running)
+ *
+ * An operator's disable never expires.
+ *
+ * Return: 0, or -ENOSPC when the state has no room for a new extension.
+ */
+int bg_policy_enable(const struct bg_state *in, const char *name, bool enable_it,
+		     int64_t now, struct bg_state *out)
+{
+	struct bg_ext *e;
+
+	if (out != in)
+		*out = *in;
+	e = bg_state_ext(out, name, true);
+	if (!e)
+		return -ENOSPC;
+	if (enable_it) {
+		enable(e);
+		e->strikes = 0;
+		e->clean_boots = 0;
+		e->disabled_at = 0;
+	} else {
+		e->status = BG_EXT_DISABLED;
+		e->disabled_by_guard = false;
+		e->disabled_guess = false;
+		e->failures = 0;
+		e->disabled_at = now;
+		snprintf(e->reason, sizeof(e->reason), "disabled by operator");
+	}
+	e->nr_crashes = 0;
+	bg_state_decide(out, out->current_boot, now, enable_it ? BG_ACT_ENABLE : BG_ACT_DISABLE,
+			e->name, e->chosen, e->chosen,
+			enable_it ? "enabled by operator" : "disabled by operator");
+	if (enable_it && out->safe_mode) {
+		out->no_shim = false;
+		out->safe_mode = false;
+		out->safe_mode_guess = false;
+		out->safe_mode_good_boots = 0;
+		out->safe_mode_reason[0] = '\0';
+		bg_state_decide(out, out->current_boot, now, BG_ACT_ENABLE, "", 0, 0,
+				"safe mode ended: an operator enabled an extension");
+	}
+	return 0;
+}
+
+/**
+ * bg_policy_pin() - an operator's pin (or unpin, @version 0)
+ * @in: state
+ * @name: the extension
+ * @version: content version to push at every boot; 0 unpins
+ * @now: unix seconds
+ * @out: the new state
+ *
+ * Return: 0, or -ENOSPC when the state has no room for a new extension.
+ */
+int bg_policy_pin(const struct bg_state *in, const char *name, uint64_t version,
+		  int64_t now, struct bg_state *out)
+{
+	struct bg_ext *e;
+
+	if (out != in)
+		*out = *in;
+	e = bg_state_ext(out, name, true);
+	if (!e)
+		return -ENOSPC;
+	bg_state_decide(out, out->current_boot, now, BG_ACT_PIN, e->name, e->pinned, version,
+			version ? "pinned by operator" : "unpinned by operator");
+	e->pinned = version;
+	return 0;
+}
+
+/**
+ * bg_policy_reset() - an operator's reset
+ * @in: state
+ * @now: unix seconds
+ * @out: failure counts, strikes and safe mode cleared, guard-made disables
+ *	lifted; operator disables and the record of crashed versions stay
+ */
+void bg_policy_reset(const struct bg_state *in, int64_t now, struct bg_state *out)
+{
+	uint32_t i;
+
+	if (out != in)
+		*out = *in;
+	out->consecutive_failures = 0;
+	out->unexplained_failures = 0;
+	out->hang_failures = 0;
+	out->safe_mode = false;
+	out->safe_mode_guess = false;
+	out->safe_mode_good_boots = 0;
+	out->safe_mode_reason[0] = '\0';
+	out->no_shim = false;
+	for (i = 0; i < out->nr_ext; i++) {
+		struct bg_ext *e = &out->ext[i];
+
+		e->failures = 0;
+		e->strikes = 0;
+		e->clean_boots = 0;
+		e->nr_crashes = 0;
+		if (e->status == BG_EXT_DISABLED && e->disabled_by_guard)
+			enable(e);
+	}
+	bg_state_decide(out, out->current_boot, now, BG_ACT_RESET, "", 0, 0,
+			"reset by operator: failure counts, safe mode and guard-made disables cleared");
+}
+
+/**
+ * bg_policy_stage_check() - may @version be staged for @e?
+ * @e: the extension's state
+ * @version: the new content's version
+ * @force: the operator's --force
+ * @msg: the reason on refusal (without the file's name)
+ *
+ * Return: 0, or -ESTALE for a version not above the active one or one
+ * that crashed before (an updater that re-stages it would otherwise
+ * restart the loop the guard ended); --force overrides both.
+ */
+int bg_policy_stage_check(const struct bg_ext *e, uint64_t version, bool force,
+			  struct bulkhead_msg *msg)
+{
+	if (force)
+		return 0;
+	if (version <= e->active) {
+		bulkhead_msg_set(msg, "version %llu is not above the active version %llu (--force stages it anyway)",
+				 (unsigned long long)version, (unsigned long long)e->active);
+		return -ESTALE;
+	}
+	if (bg_ext_crashed(e, version)) {
+		bulkhead_msg_set(msg, "version %llu crashed the machine before (see 'bulkheadctl history'); --force stages it anyway",
+				 (unsigned long long)version);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+/**
+ * bg_policy_health() - why the machine is degraded, if it is
+ * @st: state
+ * @add: called with each reason (may be NULL)
+ * @arg: for @add
+ *
+ * Degraded: safe mode, an extension disabled, or a failed boot not yet
+ * followed by a good one.
+ *
+ * Return: the number of reasons; 0 means healthy.
+ */
+uint32_t bg_policy_health(const struct bg_state *st,
+			  void (*add)(void *arg, const char *reason), void *arg)
+{
+	char text[BG_REASON_LEN + 64];
+	uint32_t i, n = 0;
+
+	if (st->safe_mode) {
+		snprintf(text, sizeof(text), "safe mode: %s", st->safe_mode_reason);
+		if (add)
+			add(arg, text);
+		n++;
+	}
+	if (st->consecutive_failures) {
+		snprintf(text, sizeof(text), "%u consecutive failed boot%s (%u without any evidence); not yet a good boot",
+			 st->consecutive_failures, st->consecutive_failures == 1 ? "" : "s",
+			 st->unexplained_failures);
+		if (add)
+			add(arg, text);
+		n++;
+	}
+	for (i = 0; i < st->nr_ext; i++) {
+		if (st->ext[i].status != BG_EXT_DISABLED)
+			continue;
+		snprintf(text, sizeof(text), "%s disabled: %s", st->ext[i].name,
+			 st->ext[i].reason);
+		if (add)
+			add(arg, text);
+		n++;
+	}
+	return n;
 }

@@ -11,7 +11,10 @@
 
 /**
  * struct bg_config - the guard's policy knobs (/etc/bulkhead/guard.conf)
- * @threshold: failures without attribution before the first step
+ * @threshold: failed boots without attribution, at least one of them with
+ *	evidence of a crash or hang, before the first step
+ * @power_cut_threshold: failed boots with no evidence at all (power cuts,
+ *	resets) before the first step; higher than @threshold
  * @rollback_after: attributed failures before rolling content back to LKG
  * @disable_after: attributed failures on LKG (or with no LKG) before the
  *	extension is disabled
@@ -21,21 +24,41 @@
  * @probation: seconds new content must run before "good" promotes it to LKG
  * @expiry_good_boots: a guard-made disable expires after this many good
  *	boots (0: never)
+ * @expiry_unattributed: a disable or safe mode the guard chose without
+ *	attribution (a guess) ends after this many good boots (0: never)
+ * @forget_after: boots that end well with an extension running after
+ *	which its attributed failures (strikes) are forgotten
  * @expiry_on_new_content: a guard-made disable expires when content newer
- *	than the one that failed is staged
+ *	than the one that failed is staged (once: a second disable stays)
  */
 struct bg_config {
 	uint32_t threshold;
+	uint32_t power_cut_threshold;
 	uint32_t rollback_after;
 	uint32_t disable_after;
 	uint32_t crash_window;
 	uint32_t crash_window_count;
 	uint32_t probation;
 	uint32_t expiry_good_boots;
+	uint32_t expiry_unattributed;
+	uint32_t forget_after;
 	bool expiry_on_new_content;
 };
 
 extern const struct bg_config bg_default_config;
+
+/* the shim's module: evidence naming it means the last rung loads nothing */
+#define BG_SHIM_NAME	"bulkhead"
+
+/*
+ * The most attributed failures an extension that crashes on every boot
+ * causes before it is out of the loop: rollback_after + disable_after to
+ * walk its rungs, plus one if newer content re-enabled it after that.
+ */
+static inline uint32_t bg_strike_limit(const struct bg_config *cfg)
+{
+	return cfg->rollback_after + cfg->disable_after;
+}
 
 void bg_policy_boot(const struct bg_state *in, const struct bg_evidence *ev,
 		    const struct bg_config *cfg, int64_t now, struct bg_state *out);
@@ -43,5 +66,16 @@ void bg_policy_good(const struct bg_state *in, const struct bg_config *cfg,
 		    int64_t now, struct bg_state *out);
 void bg_policy_shutdown(const struct bg_state *in, int64_t now,
 			struct bg_state *out);
+int bg_policy_enable(const struct bg_state *in, const char *name, bool enable,
+		     int64_t now, struct bg_state *out);
+int bg_policy_pin(const struct bg_state *in, const char *name, uint64_t version,
+		  int64_t now, struct bg_state *out);
+void bg_policy_reset(const struct bg_state *in, int64_t now, struct bg_state *out);
+int bg_policy_stage_check(const struct bg_ext *e, uint64_t version, bool force,
+			  struct bulkhead_msg *msg);
+bool bg_ext_crashed(const struct bg_ext *e, uint64_t version);
+bool bg_ext_ran(const struct bg_ext *e, uint64_t boot);
+uint32_t bg_policy_health(const struct bg_state *st,
+			  void (*add)(void *arg, const char *reason), void *arg);
 
 #endif /* BG_POLICY_H */

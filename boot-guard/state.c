@@ -183,6 +183,7 @@ static struct json_object *load_json(const struct bg_ext *e)
 	struct json_object *o = json_object_new_object();
 
 	if (!o || !add(o, "boot", json_object_new_uint64(e->load_boot)) ||
+	    !add(o, "version", json_object_new_uint64(e->load_version)) ||
 	    !add(o, "result", json_object_new_string(e->load_result)) ||
 	    !add(o, "error", json_object_new_string(e->load_error))) {
 		json_object_put(o);
@@ -195,12 +196,16 @@ static struct json_object *ext_json(const struct bg_ext *e)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *crashes = json_object_new_array();
+	struct json_object *crashed = json_object_new_array();
 	uint32_t i;
 
-	if (!o || !crashes)
+	if (!o || !crashes || !crashed)
 		goto err;
 	for (i = 0; i < e->nr_crashes; i++)
 		if (json_object_array_add(crashes, json_object_new_int64(e->crashes[i])))
+			goto err;
+	for (i = 0; i < e->nr_crashed; i++)
+		if (json_object_array_add(crashed, json_object_new_uint64(e->crashed[i])))
 			goto err;
 	if (!add(o, "name", json_object_new_string(e->name)) ||
 	    !add(o, "status", json_object_new_string(e->status == BG_EXT_ENABLED ?
@@ -217,13 +222,22 @@ static struct json_object *ext_json(const struct bg_ext *e)
 	    !add(o, "lkg_since", json_object_new_int64(e->lkg_since)) ||
 	    !add(o, "chosen", json_object_new_uint64(e->chosen)) ||
 	    !add(o, "changed_at", json_object_new_int64(e->changed_at)) ||
-	    !add(o, "failures", json_object_new_int64(e->failures))) {
+	    !add(o, "failures", json_object_new_int64(e->failures)) ||
+	    !add(o, "strikes", json_object_new_int64(e->strikes)) ||
+	    !add(o, "clean_boots", json_object_new_int64(e->clean_boots)) ||
+	    !add(o, "disabled_guess", json_object_new_boolean(e->disabled_guess))) {
 		json_object_put(crashes);
-		crashes = NULL;
+		json_object_put(crashed);
+		crashes = crashed = NULL;
 		goto err;
 	}
 	if (!add(o, "crashes", crashes)) {
-		crashes = NULL;
+		json_object_put(crashed);
+		crashes = crashed = NULL;
+		goto err;
+	}
+	if (!add(o, "crashed_versions", crashed)) {
+		crashes = crashed = NULL;
 		goto err;
 	}
 	if (!add(o, "load", load_json(e)))
@@ -231,6 +245,7 @@ static struct json_object *ext_json(const struct bg_ext *e)
 	return o;
 err:
 	json_object_put(crashes);
+	json_object_put(crashed);
 	json_object_put(o);
 	return NULL;
 }
@@ -278,7 +293,11 @@ struct json_object *bg_state_json(const struct bg_state *st)
 	    !add(o, "current_boot", json_object_new_uint64(st->current_boot)) ||
 	    !add(o, "consecutive_failures", json_object_new_int64(st->consecutive_failures)) ||
 	    !add(o, "unexplained_failures", json_object_new_int64(st->unexplained_failures)) ||
+	    !add(o, "hang_failures", json_object_new_int64(st->hang_failures)) ||
 	    !add(o, "safe_mode", json_object_new_boolean(st->safe_mode)) ||
+	    !add(o, "safe_mode_guess", json_object_new_boolean(st->safe_mode_guess)) ||
+	    !add(o, "safe_mode_good_boots", json_object_new_int64(st->safe_mode_good_boots)) ||
+	    !add(o, "no_shim", json_object_new_boolean(st->no_shim)) ||
 	    !add(o, "safe_mode_reason", json_object_new_string(st->safe_mode_reason))) {
 		json_object_put(boots);
 		json_object_put(exts);
@@ -463,6 +482,14 @@ int bg_state_decode(const char *text, size_t len, struct bg_state *ret,
 	st->consecutive_failures = get_u32(&d, root, "consecutive_failures");
 	st->unexplained_failures = get_u32(&d, root, "unexplained_failures");
 	st->safe_mode = get_bool(&d, root, "safe_mode");
+	if (has(&d, root, "hang_failures"))
+		st->hang_failures = get_u32(&d, root, "hang_failures");
+	if (has(&d, root, "safe_mode_guess"))
+		st->safe_mode_guess = get_bool(&d, root, "safe_mode_guess");
+	if (has(&d, root, "safe_mode_good_boots"))
+		st->safe_mode_good_boots = get_u32(&d, root, "safe_mode_good_boots");
+	if (has(&d, root, "no_shim"))
+		st->no_shim = get_bool(&d, root, "no_shim");
 	get_str(&d, root, "safe_mode_reason", st->safe_mode_reason, sizeof(st->safe_mode_reason));
 
 	a = array(&d, root, "boots", BG_MAX_BOOTS, &n);
@@ -504,6 +531,26 @@ int bg_state_decode(const char *text, size_t len, struct bg_state *ret,
 		e->chosen = get_u64(&d, o, "chosen");
 		e->changed_at = get_i64(&d, o, "changed_at");
 		e->failures = get_u32(&d, o, "failures");
+		if (has(&d, o, "strikes"))
+			e->strikes = get_u32(&d, o, "strikes");
+		if (has(&d, o, "clean_boots"))
+			e->clean_boots = get_u32(&d, o, "clean_boots");
+		if (has(&d, o, "disabled_guess"))
+			e->disabled_guess = get_bool(&d, o, "disabled_guess");
+		c = has(&d, o, "crashed_versions") ?
+		    array(&d, o, "crashed_versions", BG_MAX_CRASHED, &nc) : NULL;
+		for (j = 0; c && !d.bad && j < nc; j++) {
+			struct json_object *t = json_object_array_get_idx(c, j);
+
+			if (json_object_get_type(t) != json_type_int ||
+			    json_object_get_int64(t) <= 0) {
+				bulkhead_msg_set(msg, "state extension: 'crashed_versions' holds %s, not a content version",
+						 json_object_to_json_string(t));
+				d.bad = true;
+				break;
+			}
+			e->crashed[e->nr_crashed++] = json_object_get_uint64(t);
+		}
 		c = array(&d, o, "crashes", BG_MAX_CRASHES, &nc);
 		for (j = 0; c && !d.bad && j < nc; j++) {
 			struct json_object *t = json_object_array_get_idx(c, j);
@@ -520,6 +567,8 @@ int bg_state_decode(const char *text, size_t len, struct bg_state *ret,
 		if (!d.bad && json_object_object_get_ex(o, "load", &c)) {
 			d.where = "state extension load";
 			e->load_boot = get_u64(&d, c, "boot");
+			if (has(&d, c, "version"))
+				e->load_version = get_u64(&d, c, "version");
 			get_str(&d, c, "result", e->load_result, sizeof(e->load_result));
 			get_str(&d, c, "error", e->load_error, sizeof(e->load_error));
 			d.where = "state extension";
@@ -613,8 +662,8 @@ static int state_read_file(const char *path, struct bg_state *ret,
 	const char *nl;
 
 	err = bulkhead_read_file(path, STATE_MAX, &buf, &len, msg);
-	if (err)
-		return err;
+	if (err)	/* a state file never grows that large: damage */
+		return err == -EFBIG ? -EBADMSG : err;
 	nl = memchr(buf, '\n', len);
 	if (!nl || nl - (char *)buf > 120) {
 		bulkhead_msg_set(msg, "%s: no header line (torn, zeroed or not a state file)", path);
@@ -660,8 +709,10 @@ static int state_read_file(const char *path, struct bg_state *ret,
  * @msg: on success with BG_LOADED_PREVIOUS, why the current file was not
  *	used; on failure, why neither could be
  *
- * Return: 0, or -EBADMSG when both copies exist and are unusable (the
- * caller must not silently start afresh), or another negative errno.
+ * Return: 0, or -EBADMSG when the copies that exist are both damaged (the
+ * caller must not silently start afresh), or another negative errno when
+ * one could not be read (-EIO, -ENOMEM, -EACCES: not damage, so never a
+ * reason to start afresh).
  */
 int bg_state_load(const char *dir, struct bg_state *ret,
 		  enum bg_load_source *ret_source, struct bulkhead_msg *msg)
@@ -695,7 +746,12 @@ int bg_state_load(const char *dir, struct bg_state *ret,
 		return 0;
 	}
 	bulkhead_msg_set(msg, "%s; %s", first.text, second.text);
-	return err == -ENOENT ? err2 : (err2 == -ENOENT ? err : -EBADMSG);
+	/* damage is -EBADMSG; a copy that could not be read is not damaged */
+	if (err != -ENOENT && err != -EBADMSG)
+		return err;
+	if (err2 != -ENOENT && err2 != -EBADMSG)
+		return err2;
+	return -EBADMSG;
 }
 
 /**

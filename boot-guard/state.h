@@ -25,6 +25,7 @@
 #define BG_MAX_BOOTS		16	/* boot history kept */
 #define BG_MAX_DECISIONS	64	/* decision log kept */
 #define BG_MAX_CRASHES		8	/* per extension, for the crash window */
+#define BG_MAX_CRASHED		8	/* per extension, content versions that crashed */
 #define BG_REASON_LEN		256
 #define BG_LOAD_RESULT_LEN	24
 
@@ -66,10 +67,22 @@ struct bg_ext {
 	uint64_t chosen;		/* what the loader pushes this boot */
 	int64_t changed_at;		/* last content or module change */
 	uint32_t failures;		/* attributed failures on @chosen */
+	/*
+	 * Attributed failures whatever content ran: a rollback, a drop or
+	 * new content does not clear them, only @forget_after boots that
+	 * end well with it running (or an operator's enable or reset).
+	 * They bound the ladder: see policy.c.
+	 */
+	uint32_t strikes;
+	uint32_t clean_boots;		/* boots ended well since the last strike */
+	bool disabled_guess;		/* disabled without attribution: expires */
+	uint32_t nr_crashed;
+	uint64_t crashed[BG_MAX_CRASHED];/* versions named by a crash, oldest first */
 	uint32_t nr_crashes;
 	int64_t crashes[BG_MAX_CRASHES];/* attributed crashes, oldest first */
 	/* what bulkhead-load reported for it (loader/load.c) */
 	uint64_t load_boot;		/* the boot of that report; 0: none yet */
+	uint64_t load_version;		/* content it ran in that boot; 0: none */
 	char load_result[BG_LOAD_RESULT_LEN];	/* "loaded", "missing", ... */
 	char load_error[BG_REASON_LEN];	/* why it is not running, or "" */
 };
@@ -102,8 +115,12 @@ struct bg_state {
 	uint64_t next_boot_id;
 	uint64_t current_boot;		/* 0: no boot in progress */
 	uint32_t consecutive_failures;
-	uint32_t unexplained_failures;
+	uint32_t unexplained_failures;	/* of those, with no evidence at all */
+	uint32_t hang_failures;		/* of those, a crash or hang nobody is named for */
 	bool safe_mode;
+	bool safe_mode_guess;		/* entered without attribution: expires */
+	uint32_t safe_mode_good_boots;	/* good boots since safe mode began */
+	bool no_shim;			/* the shim itself crashed: not even it loads */
 	char safe_mode_reason[BG_REASON_LEN];
 	uint32_t nr_boots;
 	struct bg_boot boots[BG_MAX_BOOTS];	/* oldest first */

@@ -223,6 +223,16 @@ int bl_decision_load(const char *path, struct bl_decision *ret, struct bulkhead_
 	if (get_member(root, "safe_mode", json_type_boolean, &v, path, msg))
 		return -EBADMSG;
 	d->safe_mode = json_object_get_boolean(v);
+	/* optional: only a guard that blamed the shim itself writes it */
+	if (json_object_object_get_ex(root, "load_shim", &v)) {
+		if (json_object_get_type(v) != json_type_boolean) {
+			bulkhead_msg_set(msg, "decision %s: 'load_shim' is not a boolean", path);
+			return -EBADMSG;
+		}
+		d->no_shim = !json_object_get_boolean(v);
+		if (d->no_shim)
+			d->safe_mode = true;
+	}
 
 	if (get_member(root, "disable", json_type_array, &a, path, msg))
 		return -EBADMSG;
@@ -555,10 +565,19 @@ int bl_load(const struct bl_ctx *c, const struct bl_decision *d, struct bl_repor
 		r.journal_ok = true;
 
 	shim_params(c->cfg, d, params, sizeof(params), rep);
-	err = k->ops->insert(k, BL_SHIM_MODULE, params[0] ? params : NULL, &msg);
-	rep->shim_ok = !err;
-	if (err)
-		snprintf(rep->shim_error, sizeof(rep->shim_error), "%s", msg.text);
+	if (d->no_shim) {
+		/* the guard's last rung: the shim itself crashed */
+		snprintf(rep->shim_error, sizeof(rep->shim_error),
+			 "module %s: not loaded: the boot guard blamed the shim itself", BL_SHIM_MODULE);
+	} else {
+		/* journalled like any module: a shim that crashes at init is named */
+		journal(&r, true, BL_JOURNAL_INSERT, BL_SHIM_MODULE, 0);
+		err = k->ops->insert(k, BL_SHIM_MODULE, params[0] ? params : NULL, &msg);
+		journal(&r, false, BL_JOURNAL_INSERT, BL_SHIM_MODULE, 0);
+		rep->shim_ok = !err;
+		if (err)
+			snprintf(rep->shim_error, sizeof(rep->shim_error), "%s", msg.text);
+	}
 
 	for (i = 0; i < c->cfg->nr_ext; i++)
 		insert_one(&r, d, &c->cfg->ext[i], rep->shim_ok, &rep->ext[i]);
@@ -577,8 +596,10 @@ int bl_load(const struct bl_ctx *c, const struct bl_decision *d, struct bl_repor
 	if (r.journal.path && bl_journal_close(&r.journal, &msg) && r.journal_ok)
 		snprintf(r.journal_error, sizeof(r.journal_error), "%s", msg.text);
 	snprintf(rep->journal_error, sizeof(rep->journal_error), "%s", r.journal_error);
-	if (!rep->shim_ok || required_failed)
+	if ((!rep->shim_ok && !d->no_shim) || required_failed)
 		rep->exit_code = BL_EXIT_FAILED;
+	else if (d->no_shim)
+		rep->exit_code = BL_EXIT_DEGRADED;
 	else if (rep->nr_failed || c->cfg->nr_errors || rep->journal_error[0] ||
 		 rep->shim_warning[0])
 		rep->exit_code = BL_EXIT_DEGRADED;
@@ -632,6 +653,9 @@ int bl_record(const struct bl_ctx *c, const struct bl_decision *d,
 			e->chosen = chosen_version(d, ec->name);
 		}
 		e->load_boot = d->boot_id;
+		/* the content it runs: pushed through the shim, or read itself */
+		e->load_version = er->result != BL_RES_LOADED ? 0 :
+				  ec->registers ? er->version : chosen_version(d, ec->name);
 		snprintf(e->load_result, sizeof(e->load_result), "%s", bl_result_name(er->result));
 		/* cut to the state's length: the log has the whole line */
 		memcpy(e->load_error, er->error, sizeof(e->load_error) - 1);

@@ -32,6 +32,7 @@ struct bl_decision {
 	uint64_t boot_id;
 	char kernel_boot_id[BG_BOOT_ID_LEN];	/* the kernel boot it was made in; "" unknown */
 	bool safe_mode;
+	bool no_shim;		/* the shim itself crashed: not even it loads */
 	uint32_t nr_disable;
 	char disable[BL_MAX_DISABLE][BH_NAME_LEN + 1];
 	uint32_t nr_content;

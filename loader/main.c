@@ -194,7 +194,8 @@ int main(int argc, char **argv)
 			code = BL_EXIT_DEGRADED;
 	}
 	snprintf(why, sizeof(why), "boot %llu: shim %s, %u of %u extension(s) loaded, %u failed%s%s",
-		 (unsigned long long)d->boot_id, rep->shim_ok ? "loaded" : "FAILED",
+		 (unsigned long long)d->boot_id,
+		 rep->shim_ok ? "loaded" : d->no_shim ? "not loaded (the guard's last rung)" : "FAILED",
 		 rep->nr_loaded, cfg->nr_ext, rep->nr_failed,
 		 d->safe_mode ? ", safe mode" : "",
 		 cfg->nr_errors ? ", config errors" : "");

@@ -6,7 +6,8 @@
  *  1. validate in userspace with lib/'s validator and the extension's
  *     schema (from the running shim, else its configured .schema file);
  *     a refusal changes nothing;
- *  2. refuse a version not above the active one, unless forced;
+ *  2. refuse a version not above the active one, or one that crashed the
+ *     machine before (policy.c), unless forced;
  *  3. copy it into the store, fsync, and record it as pending;
  *  4. hand it over: push it to the shim (journalled begin/end), or for a
  *     vendor module point its content link at it; the shim's refusal
@@ -231,13 +232,18 @@ static void prune(const struct bl_ext_config *ec, const struct bg_ext *e)
 	bl_store_prune(ec->content_dir, keep, sizeof(keep) / sizeof(keep[0]), NULL, &msg);
 }
 
-static void make_active(struct bg_ext *e, uint64_t v, int64_t now, bool running)
+static void make_active(struct bg_state *st, struct bg_ext *e, uint64_t v, int64_t now,
+			bool running)
 {
 	e->active = v;
 	e->active_since = now;
 	e->changed_at = now;
-	if (running)
+	if (running) {
+		/* it runs in this boot: "good" may promote it after probation */
 		e->chosen = v;
+		if (e->load_boot == st->current_boot)
+			e->load_version = v;
+	}
 	if (e->pending == v)
 		e->pending = 0;
 }
@@ -252,7 +258,7 @@ static void make_active(struct bg_ext *e, uint64_t v, int64_t now, bool running)
  *
  * Return: 0 when staged (active or pending, see @res), -EBADMSG when the
  * content was refused (userspace or shim), -ESTALE for a version not
- * above the active one, -EEXIST for a version stored with other bytes,
+ * above the active one or one that crashed before, -EEXIST for a version stored with other bytes,
  * -ENOENT for an unknown extension or a missing
  * schema, or another negative errno.
  */
@@ -306,11 +312,10 @@ int bl_stage(const struct bl_ctx *c, const struct bl_stage_opts *o,
 	}
 	old_active = e->active;
 	old_pending = e->pending;
-	if (!o->force && v <= e->active) {
-		bulkhead_msg_set(msg, "content %s for %s: version %llu is not above the active version %llu (--force stages it anyway)",
-				 o->file, ec->name, (unsigned long long)v,
-				 (unsigned long long)e->active);
-		return -ESTALE;
+	err = bg_policy_stage_check(e, v, o->force, &why);
+	if (err) {
+		bulkhead_msg_set(msg, "content %s for %s: %s", o->file, ec->name, why.text);
+		return err;
 	}
 
 	/* step 3: stored and recorded as pending before anything is risked */
@@ -347,14 +352,14 @@ int bl_stage(const struct bl_ctx *c, const struct bl_stage_opts *o,
 			snprintf(detail, sizeof(detail), "module %s reads it at its next load",
 				 ec->module);
 		}
-		make_active(e, v, c->now, false);
+		make_active(st, e, v, c->now, false);
 	} else {
 		/* not registered: nothing to push now, and nothing to journal */
 		err = registered ? push(c, ec, st, v, buf, len, reason, sizeof(reason)) : -ENOENT;
 		if (err == -ENOENT || err == -ENODEV) {
 			snprintf(detail, sizeof(detail), "%s is not registered with the shim now: pushed when it next loads",
 				 ec->name);
-			make_active(e, v, c->now, false);
+			make_active(st, e, v, c->now, false);
 		} else if (err == -ESHUTDOWN) {
 			res->outcome = "pending";
 			snprintf(detail, sizeof(detail), "the shim has %s disabled or faulted: held as pending",
@@ -375,7 +380,7 @@ int bl_stage(const struct bl_ctx *c, const struct bl_stage_opts *o,
 			return err == -EIO ? -EIO : -EBADMSG;
 		} else {
 			snprintf(detail, sizeof(detail), "the shim took it; probation starts now");
-			make_active(e, v, c->now, true);
+			make_active(st, e, v, c->now, true);
 		}
 	}
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_guard_cli.sh BUILD - bulkhead-guard and bulkheadctl's guard commands
+# test_guard_cli.sh BIN - bulkhead-guard and bulkheadctl's guard commands
 # as init scripts and operators use them, against fixture directories
 # standing in for /var/lib/bulkhead, /sys/fs/pstore, /proc/sys/kernel and
 # /proc/cmdline: exit codes, boot.json, pstore archiving, the ladder seen
@@ -51,7 +51,11 @@ run "$ctl" status --json; rc=$?
 run "$ctl" history && has "failed" && has "shim-fault bh_execwatch" && ok "history shows the failed boot" || bad "history"
 
 # operator steering
-run "$ctl" enable bh_execwatch && run "$ctl" status && has "machine: ok" && ok "enable clears degraded" || bad "enable"
+# enabled again, but the failed boot is not yet followed by a good one
+run "$ctl" enable bh_execwatch && run "$ctl" status; rc=$?
+[ $rc = 1 ] && ! has "bh_execwatch disabled" && has "1 consecutive failed boot" &&
+	ok "enable lifts the disable; a failed boot still shows degraded" || bad "enable"
+run "$guard" good && run "$ctl" status && has "machine: ok" && ok "good after enable: ok" || bad "good after enable"
 run "$ctl" pin bh_execwatch 5 && run "$ctl" status --json && has '"pinned":5' && ok "pin" || bad "pin"
 run "$ctl" pin bh_execwatch five; [ $? = 2 ] && has "not an unsigned integer" && ok "pin refuses a bad version (exit 2)" || bad "pin bad version"
 run "$ctl" enable "bad/name"; [ $? = 2 ] && ok "enable refuses a bad name (exit 2)" || bad "enable bad name"
@@ -60,8 +64,10 @@ run "$ctl" disable bh_execwatch && run "$ctl" reset && run "$ctl" status; [ $? =
 
 # unattributed failures: counted until the threshold
 run "$ctl" enable bh_execwatch
-for n in 1 2; do BULKHEAD_NOW=$((2000 + n)) run "$guard" boot; done
-run "$ctl" status && has "consecutive failures 2 (unexplained 2)" && ok "unexplained failures counted, nothing disabled" || bad "unexplained counted"
+for n in 1 2 3; do BULKHEAD_NOW=$((2000 + n)) run "$guard" boot; done
+run "$ctl" status; rc=$?
+[ $rc = 1 ] && has "consecutive failures 2 (unexplained 2)" && has "2 consecutive failed boots" && ! has "disabled:" &&
+	ok "unexplained failures counted, degraded, nothing disabled" || bad "unexplained counted (rc $rc)"
 run "$guard" good && run "$ctl" status && has "consecutive failures 0" && ok "good resets the count" || bad "good resets"
 run "$guard" shutdown && BULKHEAD_NOW=3000 run "$guard" boot && run "$ctl" history && has "clean-shutdown" &&
 	ok "clean shutdown is no failure" || bad "clean shutdown"
@@ -93,14 +99,28 @@ printf 'garbage' >"$t/state/state"
 run "$ctl" status; [ $? -le 1 ] && has "using the previous copy" && ok "damaged state falls back to the previous copy" || bad "damaged state fallback"
 printf 'garbage' >"$t/state/state.prev"
 run "$ctl" status; [ $? = 3 ] && has "unreadable" && ok "both copies damaged: status exits 3" || bad "both damaged status"
-run "$guard" boot && has "both copies unreadable, starting afresh" &&
+run "$guard" boot && has "both copies damaged, starting afresh" &&
 	run "$ctl" history && has "state lost" && ok "boot starts afresh and records the loss" || bad "boot after state loss"
 
-# config errors name the line
+# a state that cannot be read is not a damaged one: never started afresh
+mv "$t/state" "$t/state-kept" && mkdir -p "$t/state/state" "$t/state/state.prev"
+run "$guard" boot; rc=$?
+[ $rc = 3 ] && has "unreadable" && ! has "starting afresh" && [ -d "$t/state/state" ] &&
+	ok "unreadable (not damaged) state: boot exits 3, nothing started afresh" || bad "unreadable state (rc $rc)"
+rm -rf "$t/state" && mv "$t/state-kept" "$t/state"
+
+# a typo in guard.conf never turns a healthy boot into a failure: every
+# command runs on the defaults, says so at critical level, status degrades
 printf '[policy]\nthreshold = 3\nrollback_after = soon\n' >"$t/guard.conf"
-run "$guard" good; [ $? = 3 ] && has "guard.conf: line 3: \[policy\] rollback_after = 'soon'" &&
-	ok "bad config refused with its line" || bad "bad config"
+run "$guard" good && has "guard.conf: line 3: \[policy\] rollback_after = 'soon': .*; using the defaults" &&
+	run "$guard" shutdown && BULKHEAD_NOW=4000 run "$guard" boot && run "$guard" good &&
+	run "$ctl" history && has "clean-shutdown" && ! has "failed boot" &&
+	ok "bad config: good, shutdown and boot run on the defaults" || bad "bad config lifecycle"
+run "$ctl" reset && run "$ctl" status; rc=$?
+[ $rc = 1 ] && has "DEGRADED" && has "line 3: .*; the guard runs on the defaults" &&
+	ok "bad config: reset runs, status degraded naming the line" || bad "bad config status (rc $rc)"
 rm -f "$t/guard.conf"
+run "$ctl" status && has "machine: ok" && ok "config fixed: status ok again" || bad "config fixed"
 run "$guard" frobnicate; [ $? = 2 ] && ok "unknown command exit 2" || bad "unknown command"
 
 # every MESSAGE_ID the guard and the loader log has a catalog entry

@@ -27,6 +27,7 @@
  * Rows and tests marked "Regression" pin down bugs these tests found in
  * policy.c, now fixed.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -64,6 +65,13 @@ struct ext_in {
 	uint32_t failures;
 	uint32_t good_boots;		/* disabled_good_boots */
 	int64_t crash_ago[BG_MAX_CRASHES];	/* attributed crashes, oldest first; 0 ends */
+	uint32_t strikes;
+	/*
+	 * The loader's report for the boot in progress: an enabled extension
+	 * ran its chosen content unless @not_run (held back: a command-line
+	 * disable, a missing module, safe mode)
+	 */
+	bool not_run;
 };
 
 struct ext_out {
@@ -92,6 +100,7 @@ struct ev_in {
 struct cfg_in {
 	uint32_t threshold, rollback_after, disable_after, crash_window;
 	uint32_t crash_window_count, probation, expiry_good_boots;
+	uint32_t power_cut_threshold, expiry_unattributed, forget_after;
 	bool no_expiry_on_new_content;
 };
 
@@ -411,13 +420,17 @@ static const struct row boot_rows[] = {
 		.end = BG_END_FAILED,
 	},
 	{
-		.name = "no_extensions_at_all_means_safe_mode_at_threshold",
-		.failures = 2,
-		.ev = { BG_EV_NONE },
-		.want = { { BG_ACT_SAFE_MODE, "", 0, 0 } },
-		.failures_after = 3,
-		.unexplained_after = 1,
-		.safe_mode_after = true,
+		/*
+		 * Regression: an image built with no extension yet went into
+		 * safe mode after three resets and kept it in the golden image.
+		 */
+		.name = "no_extensions_at_all_never_means_safe_mode",
+		.failures = 7,
+		.unexplained = 3,
+		.ev = { BG_EV_WATCHDOG },
+		.want = { { BG_ACT_COUNT, "", 0, 0 } },
+		.failures_after = 8,
+		.unexplained_after = 3,
 		.end = BG_END_FAILED,
 	},
 	{
@@ -438,14 +451,60 @@ static const struct row boot_rows[] = {
 		.end = BG_END_FAILED,
 	},
 	{
-		.name = "threshold_1_disables_on_first_unattributed_failure",
+		.name = "threshold_1_disables_on_first_unattributed_hang",
 		.ext = { X_NEW, Y_OLD },
-		.ev = { BG_EV_NONE },
+		.ev = { BG_EV_WATCHDOG },
 		.cfg = { .threshold = 1 },
 		.want = { { BG_ACT_DISABLE, X, 5, 0 } },
 		.ext_after = { { X, OFF_BY_GUARD, 5, 4, 5 }, Y_SAME },
 		.failures_after = 1,
-		.unexplained_after = 1,
+		.end = BG_END_FAILED,
+	},
+	{
+		/*
+		 * Regression: three power cuts disabled the sensor that
+		 * changed last.  A boot that left no evidence at all waits
+		 * for power_cut_threshold, whatever threshold says.
+		 */
+		.name = "power_cuts_alone_wait_for_power_cut_threshold",
+		.failures = 4,
+		.unexplained = 4,
+		.ext = { X_NEW, Y_OLD },
+		.ev = { BG_EV_NONE },
+		.cfg = { .threshold = 1 },
+		.want = { { BG_ACT_COUNT, "", 0, 0 } },
+		.ext_after = { { X, ON, 5, 4, 5 }, Y_SAME },
+		.failures_after = 5,
+		.unexplained_after = 5,
+		.end = BG_END_FAILED,
+	},
+	{
+		.name = "sixth_power_cut_disables_most_recent_change",
+		.failures = 5,
+		.unexplained = 5,
+		.ext = { X_NEW, Y_OLD },
+		.ev = { BG_EV_NONE },
+		.want = { { BG_ACT_DISABLE, X, 5, 0 } },
+		.ext_after = { { X, OFF_BY_GUARD, 5, 4, 5 }, Y_SAME },
+		.failures_after = 6,
+		.unexplained_after = 6,
+		.end = BG_END_FAILED,
+	},
+	{
+		/* the guess picks what ran in the failed boot, not what was held back */
+		.name = "unattributed_step_skips_extension_that_did_not_run",
+		.failures = 2,
+		.ext = {
+			{ "bh_a", .active = 1, .lkg = 1, .changed_ago = 3 * DAY },
+			{ "bh_b", .active = 2, .lkg = 2, .changed_ago = HOUR, .not_run = true },
+		},
+		.ev = { BG_EV_WATCHDOG },
+		.want = { { BG_ACT_DISABLE, "bh_a", 1, 0 } },
+		.ext_after = {
+			{ "bh_a", OFF_BY_GUARD, 1, 1, 1 },
+			{ "bh_b", ON, 2, 2, 2 },
+		},
+		.failures_after = 3,
 		.end = BG_END_FAILED,
 	},
 
@@ -634,6 +693,17 @@ static const struct row good_rows[] = {
 		.ext_after = { { X, ON, 5, 5, 5 }, Y_SAME },
 	},
 	{
+		/*
+		 * Regression: the boot ran with bulkhead.disable=X (or its
+		 * module missing, or the loader in safe mode), yet "good"
+		 * made content 5 last-known-good, and staging then pruned 4.
+		 */
+		.name = "good_does_not_promote_content_that_did_not_run",
+		.ext = { { X, .active = 5, .lkg = 4, .changed_ago = HOUR, .active_ago = HOUR,
+			   .not_run = true }, Y_OLD },
+		.ext_after = { { X, ON, 5, 4, 5 }, Y_SAME },
+	},
+	{
 		.name = "good_keeps_content_still_on_probation",
 		.ext = { { X, .active = 5, .lkg = 4, .changed_ago = 299, .active_ago = 299 }, Y_OLD },
 		.ext_after = { { X, ON, 5, 4, 5 }, Y_SAME },
@@ -780,6 +850,12 @@ static void add_ext(struct bg_state *st, const struct ext_in *d)
 	}
 	for (i = 0; i < BG_MAX_CRASHES && d->crash_ago[i]; i++)
 		e->crashes[e->nr_crashes++] = NOW - d->crash_ago[i];
+	e->strikes = d->strikes;
+	if (d->how == ON && !d->not_run && st->current_boot) {
+		e->load_boot = st->current_boot;
+		snprintf(e->load_result, sizeof(e->load_result), "loaded");
+		e->load_version = e->chosen;
+	}
 }
 
 /*
@@ -795,6 +871,8 @@ static struct bg_state *build_state(const struct row *r)
 
 	st->consecutive_failures = r->failures;
 	st->unexplained_failures = r->unexplained;
+	/* the rows' failure history is unattributed: crashes and hangs, power cuts */
+	st->hang_failures = r->failures - r->unexplained;
 	st->safe_mode = r->safe_mode;
 	if (r->safe_mode)
 		snprintf(st->safe_mode_reason, sizeof(st->safe_mode_reason),
@@ -816,6 +894,8 @@ static struct bg_state *build_state(const struct row *r)
 		bg_state_decide(st, 6, NOW - 2 * DAY, BG_ACT_COUNT, "", 0, 0,
 				"fixture: another older decision");
 	}
+	if (r->last != NO_BOOT)
+		st->current_boot = 7;
 	for (i = 0; i < ARRAY_SIZE(r->ext) && r->ext[i].name; i++)
 		add_ext(st, &r->ext[i]);
 	return st;
@@ -851,6 +931,9 @@ static struct bg_config row_config(const struct cfg_in *c)
 	KNOB(crash_window_count);
 	KNOB(probation);
 	KNOB(expiry_good_boots);
+	KNOB(power_cut_threshold);
+	KNOB(expiry_unattributed);
+	KNOB(forget_after);
 #undef KNOB
 	if (c->no_expiry_on_new_content)
 		cfg.expiry_on_new_content = false;
@@ -1214,9 +1297,17 @@ static void machine_boot(struct machine *m, const struct bg_evidence *ev)
 	bg_policy_boot(m->st, ev, &m->cfg, m->now, m->next);
 	check_new_decisions(m->st, m->next, ev, id, m->now);
 	assert_int_equal(m->next->current_boot, id);
-	for (i = 0; i < m->next->nr_ext; i++)
-		assert_int_equal(m->next->ext[i].chosen, m->next->ext[i].pinned ?
-				 m->next->ext[i].pinned : m->next->ext[i].active);
+	for (i = 0; i < m->next->nr_ext; i++) {
+		struct bg_ext *e = &m->next->ext[i];
+
+		assert_int_equal(e->chosen, e->pinned ? e->pinned : e->active);
+		/* the loader: what is enabled runs its chosen content */
+		if (e->status == BG_EXT_ENABLED && !m->next->safe_mode) {
+			e->load_boot = id;
+			snprintf(e->load_result, sizeof(e->load_result), "loaded");
+			e->load_version = e->chosen;
+		}
+	}
 	machine_commit(m);
 }
 
@@ -1298,14 +1389,14 @@ static void unattributed_ladder_ends_in_safe_mode(void **state)
 	static const enum bg_action want[] = {
 		BG_ACT_COUNT, BG_ACT_COUNT, BG_ACT_DISABLE, BG_ACT_DISABLE, BG_ACT_SAFE_MODE,
 	};
-	struct bg_evidence ev = evidence(BG_EV_NONE, NULL, NULL, 0);
+	struct bg_evidence ev = evidence(BG_EV_WATCHDOG, NULL, NULL, 0);
 	struct machine m;
 	uint32_t start, i;
 
 	(void)state;
 	machine_init(&m, &r);
 	start = m.st->nr_decisions;
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < 5; i++) {
 		machine_boot(&m, &ev);
 		m.now += 90;
 	}
@@ -1313,8 +1404,58 @@ static void unattributed_ladder_ends_in_safe_mode(void **state)
 	assert_string_equal(m.st->decisions[start + 2].extension, "bh_b");
 	assert_string_equal(m.st->decisions[start + 3].extension, "bh_a");
 	assert_true(m.st->safe_mode);
-	assert_int_equal(m.st->consecutive_failures, 8);
-	assert_int_equal(m.st->unexplained_failures, 8);
+	assert_true(m.st->safe_mode_guess);
+	assert_int_equal(m.st->consecutive_failures, 5);
+	assert_int_equal(m.st->hang_failures, 5);
+	assert_int_equal(m.st->unexplained_failures, 0);
+}
+
+/*
+ * Regression: three power cuts were an off switch (the most recently
+ * changed sensor, then the next, then safe mode, which only `reset` left).
+ * Power cuts alone now wait for power_cut_threshold, and what the guard
+ * guessed ends after expiry_unattributed good boots.
+ */
+static void power_cut_guesses_wait_longer_and_expire(void **state)
+{
+	static const struct row r = {
+		.ext = {
+			{ "bh_a", .active = 1, .lkg = 1, .changed_ago = 2 * DAY },
+			{ "bh_b", .active = 2, .lkg = 2, .changed_ago = HOUR },
+		},
+	};
+	struct bg_evidence ev = evidence(BG_EV_NONE, NULL, NULL, 0);
+	struct machine m;
+	uint32_t start, i;
+
+	(void)state;
+	machine_init(&m, &r);
+	start = m.st->nr_decisions;
+	for (i = 0; i < 5; i++) {
+		machine_boot(&m, &ev);
+		m.now += 90;
+	}
+	for (i = start; i < m.st->nr_decisions; i++)
+		assert_int_equal(m.st->decisions[i].action, BG_ACT_COUNT);
+	assert_int_equal(ext_named(m.st, "bh_b")->status, BG_EXT_ENABLED);
+	for (i = 0; i < 3; i++) {
+		machine_boot(&m, &ev);
+		m.now += 90;
+	}
+	assert_int_equal(ext_named(m.st, "bh_b")->status, BG_EXT_DISABLED);
+	assert_int_equal(ext_named(m.st, "bh_a")->status, BG_EXT_DISABLED);
+	assert_true(m.st->safe_mode);
+	/* three good boots: safe mode ends first, then the disables */
+	ev = evidence(BG_EV_NONE, NULL, NULL, 0);
+	for (i = 0; i < 6; i++) {
+		machine_good(&m);
+		machine_shutdown(&m);
+		m.now += HOUR;
+		machine_boot(&m, &ev);
+	}
+	assert_false(m.st->safe_mode);
+	assert_int_equal(ext_named(m.st, "bh_a")->status, BG_EXT_ENABLED);
+	assert_int_equal(ext_named(m.st, "bh_b")->status, BG_EXT_ENABLED);
 }
 
 static void crashes_further_apart_than_the_window_never_escalate(void **state)
@@ -1369,7 +1510,8 @@ static void boot_ids_increase_and_history_keeps_the_newest(void **state)
 
 static void decision_log_keeps_the_newest(void **state)
 {
-	static const struct row r = { .last = NO_BOOT, .cfg = { .threshold = 1000 } };
+	static const struct row r = { .last = NO_BOOT,
+				      .cfg = { .threshold = 1000, .power_cut_threshold = 1000 } };
 	struct bg_evidence ev = evidence(BG_EV_NONE, NULL, NULL, 0);
 	struct machine m;
 	uint32_t i;
@@ -1502,6 +1644,164 @@ static void failures_naming_a_disabled_extension_still_escalate(void **state)
 			 m.st->consecutive_failures, X, describe(m.st, 2));
 }
 
+/*
+ * Regression: a vendor's updater re-stages the same bad content after
+ * every rollback.  The push crashes in take_content each time; the drop
+ * returned before counting, and staging compared only with the active
+ * version: five rounds gave five "rollback 3 -> 1" and never a disable.
+ * Now the crashed version is refused by staging, and with --force the
+ * second crash disables.
+ */
+static void restaging_updater_loop_ends(void **state)
+{
+	static const struct row r = {
+		.last = REACHED_GOOD,
+		.ext = { { X, .active = 1, .lkg = 1, .changed_ago = DAY }, Y_OLD },
+	};
+	struct bg_evidence ev = evidence(BG_EV_SHIM_FAULT, X, "take_content", 3);
+	struct bulkhead_msg msg;
+	struct machine m;
+	uint32_t round, crashes = 0;
+	bool force;
+
+	(void)state;
+	for (force = false; ; force = true) {
+		machine_init(&m, &r);
+		for (round = 0; round < 5; round++) {
+			struct bg_ext *x = ext_named(m.st, X);
+
+			if (x->status != BG_EXT_ENABLED ||
+			    bg_policy_stage_check(x, 3, force, &msg))
+				break;
+			x->pending = 3;		/* stored, then the push crashes */
+			crashes++;
+			machine_boot(&m, &ev);
+			m.now += 120;
+			machine_good(&m);
+			m.now += 60;
+		}
+		if (!force) {
+			/* the second round is refused, naming the crash */
+			assert_int_equal(round, 1);
+			assert_int_equal(bg_policy_stage_check(ext_named(m.st, X), 3, false, &msg),
+					 -ESTALE);
+			assert_non_null(strstr(msg.text, "crashed"));
+			assert_int_equal(ext_named(m.st, X)->strikes, 1);
+			crashes = 0;
+			continue;
+		}
+		assert_int_equal(ext_named(m.st, X)->status, BG_EXT_DISABLED);
+		assert_true(crashes <= bg_strike_limit(&m.cfg));
+		assert_int_equal(ext_named(m.st, X)->pending, 0);
+		assert_int_equal(ext_named(m.st, Y)->status, BG_EXT_ENABLED);
+		assert_int_equal(bg_policy_health(m.st, NULL, NULL), 1);
+		break;
+	}
+}
+
+/*
+ * Regression: a culprit disabled by the guard but still named (its module
+ * loads around the guard) made the unattributed ladder disable Y, which
+ * is healthy.  Safe mode loads nothing instead.
+ */
+static void disabled_culprit_named_again_spares_the_innocent(void **state)
+{
+	static const struct row r = {
+		.ext = { { X, .active = 5, .changed_ago = 60, .how = OFF_BY_GUARD, .strikes = 2 },
+			 { Y, .active = 9, .lkg = 9, .changed_ago = 30 } },
+	};
+	struct bg_evidence ev = evidence(BG_EV_SHIM_FAULT, X, "event", 5);
+	struct machine m;
+
+	(void)state;
+	machine_init(&m, &r);
+	machine_boot(&m, &ev);
+	assert_true(m.st->safe_mode);
+	assert_false(m.st->safe_mode_guess);
+	assert_int_equal(ext_named(m.st, Y)->status, BG_EXT_ENABLED);
+	assert_int_equal(m.st->decisions[m.st->nr_decisions - 1].action, BG_ACT_SAFE_MODE);
+}
+
+/* the shim crashed at insert: the last rung must not load it */
+static void shim_named_by_the_journal_means_safe_mode(void **state)
+{
+	static const struct row r = { .ext = { X_NEW, Y_OLD } };
+	struct bg_evidence ev = evidence(BG_EV_LOADER, BG_SHIM_NAME, "insert", 0);
+	struct machine m;
+
+	(void)state;
+	machine_init(&m, &r);
+	machine_boot(&m, &ev);
+	assert_true(m.st->safe_mode);
+	assert_true(m.st->no_shim);
+	assert_int_equal(ext_named(m.st, X)->status, BG_EXT_ENABLED);
+	assert_null(bg_state_ext(m.st, BG_SHIM_NAME, false));
+	/* an operator's reset loads it again */
+	bg_policy_reset(m.st, m.now, m.next);
+	machine_commit(&m);
+	assert_false(m.st->no_shim);
+	assert_false(m.st->safe_mode);
+}
+
+/* status: a failed boot not yet followed by a good one is never "ok" */
+static void health_is_degraded_while_failures_count(void **state)
+{
+	static const struct row r = { .ext = { X_NEW, Y_OLD } };
+	struct bg_evidence ev = evidence(BG_EV_NONE, NULL, NULL, 0);
+	struct machine m;
+
+	(void)state;
+	machine_init(&m, &r);
+	assert_int_equal(bg_policy_health(m.st, NULL, NULL), 0);
+	machine_boot(&m, &ev);
+	assert_int_equal(m.st->consecutive_failures, 1);
+	assert_int_equal(bg_policy_health(m.st, NULL, NULL), 1);
+	machine_good(&m);
+	assert_int_equal(bg_policy_health(m.st, NULL, NULL), 0);
+}
+
+/* strikes outlive a rollback and new content; boots that end well forget them */
+static void strikes_are_forgotten_after_good_boots(void **state)
+{
+	static const struct row r = { .ext = { X_NEW, Y_OLD } };
+	struct bg_evidence ev = evidence(BG_EV_SHIM_FAULT, X, "event", 5);
+	struct bg_evidence none = evidence(BG_EV_NONE, NULL, NULL, 0);
+	struct machine m;
+	uint32_t i;
+
+	(void)state;
+	machine_init(&m, &r);
+	machine_boot(&m, &ev);			/* rollback 5 -> 4: strike 1 */
+	assert_int_equal(ext_named(m.st, X)->strikes, 1);
+	for (i = 0; i < m.cfg.forget_after; i++) {
+		m.now += 600;
+		machine_good(&m);
+		machine_shutdown(&m);
+		m.now += 60;
+		machine_boot(&m, &none);
+	}
+	assert_int_equal(ext_named(m.st, X)->strikes, 0);
+	assert_int_equal(ext_named(m.st, X)->status, BG_EXT_ENABLED);
+}
+
+/* an operator's enable ends safe mode too */
+static void operator_enable_leaves_safe_mode(void **state)
+{
+	static const struct row r = {
+		.safe_mode = true,
+		.ext = { { X, .active = 5, .changed_ago = 60, .how = OFF_BY_GUARD } },
+	};
+	struct machine m;
+
+	(void)state;
+	machine_init(&m, &r);
+	assert_int_equal(bg_policy_enable(m.st, X, true, m.now, m.next), 0);
+	machine_commit(&m);
+	assert_false(m.st->safe_mode);
+	assert_int_equal(ext_named(m.st, X)->status, BG_EXT_ENABLED);
+	assert_int_equal(ext_named(m.st, X)->strikes, 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_teardown(f, free_states)
@@ -1518,6 +1818,13 @@ int main(void)
 		T(failing_content_is_not_chosen_again_when_newer_is_staged),
 		T(good_does_not_make_content_a_pin_kept_from_running_lkg),
 		T(failures_naming_a_disabled_extension_still_escalate),
+		T(power_cut_guesses_wait_longer_and_expire),
+		T(restaging_updater_loop_ends),
+		T(disabled_culprit_named_again_spares_the_innocent),
+		T(shim_named_by_the_journal_means_safe_mode),
+		T(health_is_degraded_while_failures_count),
+		T(strikes_are_forgotten_after_good_boots),
+		T(operator_enable_leaves_safe_mode),
 	};
 #undef T
 	/* one cmocka test per row, named after the row */

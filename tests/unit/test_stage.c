@@ -447,6 +447,33 @@ static void stage_with_force_takes_a_version_not_above_the_active_one(void **sta
 	assert_contains(st->decisions[st->nr_decisions - 1].reason, "(forced)");
 }
 
+/*
+ * Regression: an updater re-staged the content that had just crashed the
+ * machine after each rollback, and staging compared only with the active
+ * version; the loop never ended.  A crashed version is refused; --force
+ * stages it anyway (and the guard's strikes still end the loop).
+ */
+static void stage_refuses_a_version_that_crashed_before(void **state)
+{
+	struct t *t = *state;
+	struct bl_stage_result res;
+	struct bulkhead_msg msg;
+	struct bg_state *st;
+	struct bg_ext *e;
+	char *file;
+
+	usual(t);
+	st = load_state(t);
+	e = bg_state_ext(st, EXT, false);
+	e->crashed[e->nr_crashed++] = 11;
+	save(t, st);
+	file = content_file(t, make_content(EXT, 11), "c11");
+	refused(t, EXT, file, false, 0, -ESTALE,
+		"version 11 crashed the machine before (see 'bulkheadctl history'); --force stages it anyway");
+	assert_int_equal(stage(t, EXT, file, true, 0, &res, &msg), 0);
+	assert_int_equal(res.version, 11);
+}
+
 /* a version names one content: the LKG's file must never change under it */
 static void stage_refuses_other_bytes_under_a_stored_version(void **state)
 {
@@ -1166,6 +1193,7 @@ int main(void)
 		T(stage_refuses_without_a_schema),
 		T(stage_refuses_a_version_not_above_the_active_one),
 		T(stage_with_force_takes_a_version_not_above_the_active_one),
+		T(stage_refuses_a_version_that_crashed_before),
 		T(stage_refuses_other_bytes_under_a_stored_version),
 		T(stage_refuses_opaque_vendor_content_without_a_version),
 		T(stage_refuses_a_version_option_the_file_contradicts),

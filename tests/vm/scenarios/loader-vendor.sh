@@ -72,7 +72,7 @@ check b2-vendor-loaded is_loaded bh_vendorfile
 expect_eq b2-link "$store/1" "$(readlink "$link")"
 expect_eq b2-module-read-v1 "content 'v1 channel file one' (32 bytes)" "$(vendor_said)"
 # the link is made (and journalled) before the insert
-expect_eq b2-journal "begin insert bh_execwatch 0,end insert bh_execwatch 0,begin push bh_vendorfile 1,end push bh_vendorfile 1,begin insert bh_vendorfile 1,end insert bh_vendorfile 1" \
+expect_eq b2-journal "begin insert bulkhead 0,end insert bulkhead 0,begin insert bh_execwatch 0,end insert bh_execwatch 0,begin push bh_vendorfile 1,end push bh_vendorfile 1,begin insert bh_vendorfile 1,end insert bh_vendorfile 1" \
 	"$(journal_of "$b")"
 expect_eq b2-status "loaded loaded" \
 	"$(ext_field bh_execwatch load.result) $(ext_field bh_vendorfile load.result)"

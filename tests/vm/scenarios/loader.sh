@@ -40,7 +40,7 @@ check b1-shim-loaded is_loaded bulkhead
 check b1-ew-loaded is_loaded bh_execwatch
 expect_eq b1-ew-no-content 0 "$(rd "$d/content_version")"
 expect_contains b1-logged-no-content "extension bh_execwatch: loaded (module bh_execwatch), no content staged yet" "$load_err"
-expect_eq b1-journal "begin insert bh_execwatch 0,end insert bh_execwatch 0" "$(journal_of 1)"
+expect_eq b1-journal "begin insert bulkhead 0,end insert bulkhead 0,begin insert bh_execwatch 0,end insert bh_execwatch 0" "$(journal_of 1)"
 expect_eq b1-status-result loaded "$(ext_field bh_execwatch load.result)"
 
 # stage while nothing is registered: checked against the configured
@@ -67,7 +67,7 @@ expect_eq b2-shim-no-safe-mode 0 "$(rd "$BH/safe_mode")"
 expect_eq b2-content-version 1 "$(rd "$d/content_version")"
 expect_eq b2-state enabled "$(rd "$d/state")"
 expect_contains b2-kernel-took-v1 "extension bh_execwatch: content version 1 active" "$(klog_since)"
-expect_eq b2-journal "begin insert bh_execwatch 1,end insert bh_execwatch 1,begin push bh_execwatch 1,end push bh_execwatch 1" \
+expect_eq b2-journal "begin insert bulkhead 0,end insert bulkhead 0,begin insert bh_execwatch 1,end insert bh_execwatch 1,begin push bh_execwatch 1,end push bh_execwatch 1" \
 	"$(journal_of 2)"
 expect_eq b2-status-result loaded "$(ext_field bh_execwatch load.result)"
 expect_eq b2-status-boot 2 "$(ext_field bh_execwatch load.boot)"
@@ -171,7 +171,7 @@ expect_rc op-load-rc 0 "$load_rc" "$load_err"
 check op-shim-loaded is_loaded bulkhead
 expect_eq op-shim-disable bh_execwatch "$(rd "$BH/disable")"
 check_not op-ew-not-loaded is_loaded bh_execwatch
-expect_eq op-loader-did-not-try "" "$(journal_of "$b")"
+expect_eq op-loader-did-not-try "" "$(journal_of "$b" | grep -o bh_execwatch)"
 expect_eq op-no-refusal-logged 0 "$(klog_since | grep -c 'load refused')"
 expect_eq op-status-result disabled "$(ext_field bh_execwatch load.result)"
 expect_contains op-logged "extension bh_execwatch: not loaded: disabled for boot $b" "$load_err"
@@ -206,12 +206,38 @@ run_load
 expect_rc crash-disabled-load-rc 0 "$load_rc" "$load_err"
 check_not crash-ew-not-loaded is_loaded bh_execwatch
 expect_eq crash-shim-disable bh_execwatch "$(rd "$BH/disable")"
-expect_eq crash-loader-did-not-try "" "$(journal_of "$b")"
+expect_eq crash-loader-did-not-try "" "$(journal_of "$b" | grep -o bh_execwatch)"
 expect_eq crash-status-result disabled "$(ext_field bh_execwatch load.result)"
 out=$(insmod "$MODDIR/bh_execwatch.ko" 2>&1)
 expect_contains crash-insmod-vetoed "Operation not permitted" "$out"
 "$CTL" reset >/dev/null 2>&1
 expect_eq crash-reset-rc 0 "$?"
+
+# ---- the shim itself crashed at its insert: the last rung loads nothing ------------
+next_boot
+b=$(boot_id)
+run_load
+expect_rc shim-crash-load-rc 0 "$load_rc" "$load_err"
+# as if the kernel died in the shim's init: its insert began and never ended
+echo "$b begin insert bulkhead 0" >>"$STATE/loader.journal"
+unload_all
+guard_boot
+expect_rc shim-crash-guard-rc 0 "$guard_rc" "$guard_err"
+expect_contains shim-crash-guard-safe-mode "naming the shim bulkhead (loader, op insert)" "$guard_err"
+expect_eq shim-crash-bootjson "true false" "$(bootjson safe_mode) $(bootjson load_shim)"
+b=$(boot_id)
+run_load
+expect_rc shim-crash-load-degraded 1 "$load_rc" "$load_err"
+check_not shim-crash-shim-not-loaded is_loaded bulkhead
+check_not shim-crash-ew-not-loaded is_loaded bh_execwatch
+expect_eq shim-crash-nothing-journalled "" "$(journal_of "$b")"
+expect_contains shim-crash-logged "not loaded: the boot guard blamed the shim itself" "$load_err"
+"$CTL" reset >/dev/null 2>&1
+expect_eq shim-crash-reset-rc 0 "$?"
+next_boot
+expect_eq shim-crash-back "false " "$(bootjson safe_mode) $(bootjson load_shim)"
+run_load
+check shim-crash-back-loaded is_loaded bulkhead
 
 # ---- safe mode from the kernel command line the guard reads ----------------------------
 echo "$(cat /proc/cmdline) bulkhead.safe_mode=1" >/tmp/bh-cmdline
