@@ -1,12 +1,13 @@
 #!/bin/sh
-# run-all.sh BUILD [KVER...] - the boot guard's crash-loop VM test
-# (tests/vm/crash/run.sh) on every kernel given, or, without any, on every
+# run-all.sh BUILD [KVER...] - the VM tests that reboot for real
+# (tests/vm/crash/run.sh: the crash loop, then the re-staging updater loop
+# restage-loop) on every kernel given, or, without any, on every
 # installed kernel a VM can boot (/boot/vmlinuz-K with /lib/modules/K/build).
-# One kernel at a time: each run is a TCG guest that boots twice, and the
+# One run at a time: each is a TCG guest that reboots by itself, and the
 # machine is shared.  Prints each run's last line and then
 #	crash: N passed, M failed
-# (kernels); each run appends its own "crash PASS FAIL" to $RESULTS if set.
-# Exits non-zero when any kernel failed.
+# (runs); each run appends its own "SCENARIO PASS FAIL" to $RESULTS if set.
+# Exits non-zero when any run failed.
 set -u
 
 [ $# -ge 1 ] || {
@@ -30,13 +31,15 @@ mkdir -p "$build/vm"
 npass=0
 nfail=0
 for k in "$@"; do
-	if sh "$here/run.sh" "$build" "$k" >"$build/vm/crash-$k.out" 2>&1; then
-		npass=$((npass + 1))
-	else
-		nfail=$((nfail + 1))
-		grep '^FAIL ' "$build/vm/crash-$k.out"
-	fi
-	tail -n 1 "$build/vm/crash-$k.out"
+	for s in crash restage-loop; do
+		if sh "$here/run.sh" "$build" "$k" "$s" >"$build/vm/$s-$k.out" 2>&1; then
+			npass=$((npass + 1))
+		else
+			nfail=$((nfail + 1))
+			grep '^FAIL ' "$build/vm/$s-$k.out"
+		fi
+		tail -n 1 "$build/vm/$s-$k.out"
+	done
 done
 echo "crash: $npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]

@@ -1,5 +1,12 @@
 #!/bin/sh
-# run.sh BUILD KVER - the boot guard's crash-loop test, end to end, in ONE
+# run.sh BUILD KVER [SCENARIO] - the VM tests that reboot for real, each in
+# ONE qemu process: SCENARIO "crash" (the default, below) or "restage-loop"
+# (restage.sh: an updater re-stages bad content after every rollback, with
+# bulkhead-load and the modules under /lib/modules as on an endpoint;
+# 6 boots, 3 crashes, ends with the culprit disabled and the machine
+# healthy).
+#
+# crash: the boot guard's crash-loop test, end to end, in ONE
 # qemu process (TCG) that reboots by itself: boot 1 runs
 # `bulkhead-guard boot`, loads bulkhead.ko + bh_takeoops.ko and pushes
 # content whose rule "OOPS" makes take_content dereference NULL; the
@@ -14,23 +21,32 @@
 # The kernel command line sets neither panic= nor oops=panic: only the
 # guard makes this kernel reboot on an oops, which is part of the test.
 #
-# Builds its own initramfs (BUILD/vm/KVER/crash/initramfs.cpio.gz: busybox,
+# Builds its own initramfs (BUILD/vm/KVER/SCENARIO/initramfs.cpio.gz: busybox,
 # the kernel's own virtio/ext4/ramoops modules with their dependencies,
 # bulkhead.ko and extra/bh_takeoops.ko from BUILD/kmod-vm/KVER, bulkheadctl
 # and bulkhead-guard as `make` builds them (the real paths, no test
 # overrides) with their libraries, the takeoops content built on
 # the host, init.sh as /init) and a fresh 16 MiB state disk.  Console:
-# BUILD/vm/KVER/crash.log.  Passes only with the guest's success marker,
+# BUILD/vm/KVER/SCENARIO.log.  Passes only with the guest's success marker,
 # exactly 2 boots, and the oops + panic seen on the console.  Last line:
-#	vm-crash KVER: pass N fail M boots B time Ts
-# and "crash N M" is appended to $RESULTS when set.  VM_CRASH_TIMEOUT
-# (default 120) is qemu's hard limit in seconds.
+#	vm-SCENARIO KVER: pass N fail M boots B time Ts
+# and "SCENARIO N M" is appended to $RESULTS when set.  VM_CRASH_TIMEOUT
+# (default 60 s a boot) is qemu's hard limit in seconds.
 set -eu
 
-[ $# -eq 2 ] || {
-	echo "usage: $0 BUILD KVER" >&2
+[ $# -eq 2 ] || [ $# -eq 3 ] || {
+	echo "usage: $0 BUILD KVER [crash|restage-loop]" >&2
 	exit 2
 }
+scenario=${3:-crash}
+case $scenario in
+crash) init=init.sh want_boots=2 want_crashes=1 ;;
+restage-loop) init=restage.sh want_boots=6 want_crashes=3 ;;
+*)
+	echo "$0: unknown scenario '$scenario'" >&2
+	exit 2
+	;;
+esac
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 build=$1
@@ -39,23 +55,23 @@ build=$(cd "$build" && pwd)
 kver=$2
 kmod=$build/kmod-vm/$kver
 kernel=/boot/vmlinuz-$kver
-out=$build/vm/$kver/crash
+out=$build/vm/$kver/$scenario
 root=$out/root
 initrd=$out/initramfs.cpio.gz
 disk=$out/state.img
-log=$build/vm/$kver/crash.log
-limit=${VM_CRASH_TIMEOUT:-120}
+log=$build/vm/$kver/$scenario.log
+limit=${VM_CRASH_TIMEOUT:-$((60 * want_boots))}
 fx=$top/tests/vm/fixtures
 
 die() {
-	echo "vm-crash: $*" >&2
-	echo "vm-crash $kver: pass 0 fail 1 boots 0 time 0s"
-	[ -z "${RESULTS:-}" ] || echo "crash 0 1" >>"$RESULTS"
+	echo "vm-$scenario: $*" >&2
+	echo "vm-$scenario $kver: pass 0 fail 1 boots 0 time 0s"
+	[ -z "${RESULTS:-}" ] || echo "$scenario 0 1" >>"$RESULTS"
 	exit 1
 }
 
 for f in "$kernel" "$kmod/bulkhead.ko" "$kmod/extra/bh_takeoops.ko" \
-	"$build/bulkheadctl" "$build/bulkhead-guard"; do
+	"$build/bulkheadctl" "$build/bulkhead-guard" "$build/bulkhead-load"; do
 	[ -r "$f" ] || die "$f missing (cd $top && make modules-vm build/bulkheadctl build/bulkhead-guard)"
 done
 busybox=$(command -v busybox) || die "busybox not found (busybox-static)"
@@ -108,7 +124,7 @@ stale=$(/sbin/modprobe --dump-modversions "$kmod/extra/bh_takeoops.ko" 2>/dev/nu
 	done)
 [ -z "$stale" ] || die "bh_takeoops.ko built against another bulkhead.ko ($stale): rm -rf $kmod/extra; make modules-vm"
 
-for b in bulkheadctl bulkhead-guard; do
+for b in bulkheadctl bulkhead-guard bulkhead-load; do
 	cp "$build/$b" "$root/vm/bin/"
 	for lib in $(ldd "$build/$b" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
 		mkdir -p "$root$(dirname "$lib")"
@@ -116,13 +132,29 @@ for b in bulkheadctl bulkhead-guard; do
 	done
 done
 
-for c in takeoops-v1 takeoops-v2-oops; do
+for c in takeoops-v1 takeoops-v2-oops takeoops-v4-oops takeoops-v5-oops; do
 	"$build/bulkheadctl" content build "$fx/$c.json" -o "$root/vm/fixtures/$c.bhc" \
 		--schema "$fx/takeoops.schema" >/dev/null || die "$c.json does not build"
 done
 printf '[kernel]\npanic_timeout = 1\npanic_on_oops = yes\n' >"$root/etc/bulkhead/guard.conf"
-cp "$here/jflat.awk" "$root/vm/"
-cp "$here/init.sh" "$root/init"
+if [ "$scenario" = restage-loop ]; then
+	# an endpoint's layout: the loader finds the modules through libkmod
+	# (modules.dep) and bh_takeoops through extensions.d; "good" promotes
+	# at once (probation 0) so boot 1's content is last-known-good
+	printf '[policy]\nprobation = 0\n' >>"$root/etc/bulkhead/guard.conf"
+	mkdir -p "$root/lib/modules/$kver/extra" "$root/etc/bulkhead/extensions.d"
+	cp "$kmod/bulkhead.ko" "$kmod/extra/bh_takeoops.ko" "$root/lib/modules/$kver/extra/"
+	for f in modules.builtin modules.builtin.modinfo modules.order; do
+		[ ! -f "/lib/modules/$kver/$f" ] || cp "/lib/modules/$kver/$f" "$root/lib/modules/$kver/"
+	done
+	depmod -b "$root" "$kver" 2>&1 | grep -v 'could not open' >&2 || true
+	[ -s "$root/lib/modules/$kver/modules.dep" ] || die "depmod made no modules.dep"
+	cp "$fx/takeoops.schema" "$root/etc/bulkhead/"
+	printf '[extension]\nname = bh_takeoops\nmodule = bh_takeoops\nschema = /etc/bulkhead/takeoops.schema\n' \
+		>"$root/etc/bulkhead/extensions.d/10-takeoops.conf"
+fi
+cp "$here/jflat.awk" "$here/common.sh" "$root/vm/"
+cp "$here/$init" "$root/init"
 chmod 755 "$root/init"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1) >"$initrd.tmp"
 mv "$initrd.tmp" "$initrd"
@@ -136,7 +168,7 @@ mkfs.ext4 -q -F "$disk" || die "mkfs.ext4 failed"
 # single-threaded TCG: see tests/vm/run.sh (stale code after text patching)
 # shellcheck disable=SC2016 # a literal $: memmap=SIZE$ADDRESS reserves RAM
 cmdline='console=ttyS0 loglevel=5 memmap=1M$0x10000000'
-echo "vm-crash $kver: booting (limit ${limit}s)"
+echo "vm-$scenario $kver: booting (limit ${limit}s)"
 t0=$(date +%s%N)
 rc=0
 timeout -k 5 "$limit" qemu-system-x86_64 \
@@ -152,16 +184,16 @@ tr -d '\r' <"$log.raw" >"$log"
 rm -f "$log.raw"
 
 # ---- the verdict ----------------------------------------------------------
-pass=$(grep -c '^ok crash/' "$log" || true)
-fail=$(grep -c '^FAIL crash/' "$log" || true)
-grep -E '^(ok|FAIL) crash/' "$log" || true
+pass=$(grep -c "^ok $scenario/" "$log" || true)
+fail=$(grep -c "^FAIL $scenario/" "$log" || true)
+grep -E "^(ok|FAIL) $scenario/" "$log" || true
 hostcheck() {
 	if [ "$2" = "$3" ]; then
 		pass=$((pass + 1))
-		echo "ok crash/host-$1"
+		echo "ok $scenario/host-$1"
 	else
 		fail=$((fail + 1))
-		echo "FAIL crash/host-$1: want '$2', got '$3'"
+		echo "FAIL $scenario/host-$1: want '$2', got '$3'"
 	fi
 }
 case $rc in
@@ -171,13 +203,19 @@ case $rc in
 esac
 boots=$(grep -c '^BULKHEAD-CRASH-BOOT ' "$log" || true)
 hostcheck qemu-exited "qemu exited" "$ended"
-hostcheck boots 2 "$boots"
-hostcheck fault-line-on-console 1 \
-	"$(grep -c 'bulkhead: fault extension=bh_takeoops op=take_content content=2$' "$log" || true)"
-hostcheck oops-on-console 1 "$(grep -c -E '\] Oops: .*\[#1\]' "$log" || true)"
-hostcheck panic-on-console 1 "$(grep -c 'Kernel panic - not syncing' "$log" || true)"
+hostcheck boots "$want_boots" "$boots"
+if [ "$scenario" = crash ]; then
+	hostcheck fault-line-on-console 1 \
+		"$(grep -c 'bulkhead: fault extension=bh_takeoops op=take_content content=2$' "$log" || true)"
+else
+	# content 2 crashed twice (staged, then forced), content 4 once
+	hostcheck fault-lines-on-console "2 1" \
+		"$(grep -c 'bulkhead: fault extension=bh_takeoops op=take_content content=2$' "$log" || true) $(grep -c 'bulkhead: fault extension=bh_takeoops op=take_content content=4$' "$log" || true)"
+fi
+hostcheck oops-on-console "$want_crashes" "$(grep -c -E '\] Oops: .*\[#1\]' "$log" || true)"
+hostcheck panic-on-console "$want_crashes" "$(grep -c 'Kernel panic - not syncing' "$log" || true)"
 hostcheck success-marker 1 "$(grep -c '^BULKHEAD-CRASH-OK$' "$log" || true)"
 
-echo "vm-crash $kver: pass $pass fail $fail boots $boots time ${secs}s (console: $log)"
-[ -z "${RESULTS:-}" ] || echo "crash $pass $fail" >>"$RESULTS"
+echo "vm-$scenario $kver: pass $pass fail $fail boots $boots time ${secs}s (console: $log)"
+[ -z "${RESULTS:-}" ] || echo "$scenario $pass $fail" >>"$RESULTS"
 [ "$fail" -eq 0 ]
