@@ -40,6 +40,9 @@ void bg_env_init(struct bg_env *env)
 	env->proc_sys_kernel = test_override("BULKHEAD_PROC_SYS_KERNEL", "/proc/sys/kernel");
 	env->extensions_dir = test_override("BULKHEAD_EXTENSIONS_DIR",
 					    "/etc/bulkhead/extensions.d");
+	env->modprobe_dir = test_override("BULKHEAD_MODPROBE_DIR", "/run/modprobe.d");
+	env->securityfs_dir = test_override("BULKHEAD_SECURITYFS_DIR",
+					    "/sys/kernel/security/bulkhead");
 }
 
 /* unix seconds; in a test build BULKHEAD_NOW fixes the clock */

@@ -228,6 +228,73 @@ err_nomem:
 	return -ENOMEM;
 }
 
+/*
+ * Nothing loads around the guard: every extension that must not run this
+ * boot (disabled, all of them in safe mode, the shim too when it is to
+ * blame, and the command line's names) is blacklisted for modprobe and
+ * its install command made to fail, by its extension and its module name,
+ * in /run/modprobe.d, before udev, a vendor's own service or an initramfs
+ * hook can load it.  Nothing to keep out: no file.
+ */
+static int write_modprobe(const struct bg_env *env, const struct bg_state *st,
+			  const struct bg_cmdline *cl)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	struct bulkhead_msg msg;
+	size_t size = 0;
+	FILE *f;
+	uint32_t i;
+	bool any = false;
+	int err;
+
+	if (asprintf(&path, "%s/bulkhead.conf", env->modprobe_dir) < 0)
+		return -ENOMEM;
+	f = open_memstream(&text, &size);
+	if (!f)
+		return -ENOMEM;
+	fprintf(f, "# Written by bulkhead-guard for boot %llu: what the boot guard keeps out\n"
+		"# (docs/guard.md); rewritten at every boot and operator change.\n",
+		(unsigned long long)st->current_boot);
+#define KEEP_OUT(n) do { \
+		fprintf(f, "blacklist %s\ninstall %s /bin/false\n", (n), (n)); \
+		any = true; \
+	} while (0)
+	for (i = 0; i < st->nr_ext; i++) {
+		const struct bg_ext *e = &st->ext[i];
+
+		if (e->status != BG_EXT_DISABLED && !st->safe_mode)
+			continue;
+		KEEP_OUT(e->name);
+		if (e->module[0] && strcmp(e->module, e->name))
+			KEEP_OUT(e->module);
+	}
+	for (i = 0; cl && i < cl->nr_disable; i++)
+		KEEP_OUT(cl->disable[i]);
+	if (st->no_shim)
+		KEEP_OUT("bulkhead");
+#undef KEEP_OUT
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	if (!any) {
+		if (unlink(path) < 0 && errno != ENOENT) {
+			err = -errno;
+			bg_log(LOG_ERR, NULL, "%s: cannot remove: %s", path, strerror(-err));
+			return err;
+		}
+		return 0;
+	}
+	if (mkdir(env->modprobe_dir, 0755) < 0 && errno != EEXIST) {
+		err = -errno;
+		bg_log(LOG_ERR, NULL, "%s: cannot create: %s; modprobe may load what the guard keeps out",
+		       env->modprobe_dir, strerror(-err));
+		return err;
+	}
+	err = bulkhead_write_file_atomic(path, text, size, 0644, &msg);
+	if (err)
+		bg_log(LOG_ERR, NULL, "%s; modprobe may load what the guard keeps out", msg.text);
+	return err;
+}
+
 static int write_sysctl(const struct bg_env *env, const char *name, int value)
 {
 	_cleanup_free_ char *path = NULL;
@@ -333,6 +400,7 @@ int bg_cmd_boot(const struct bg_env *env)
 		       cl.nr_disable ? " disable " : "", cl.nr_disable ? cl.disable[0] : "");
 	if (write_boot_decision(env, out, &cl))
 		return BG_EXIT_FAILED;
+	write_modprobe(env, out, &cl);
 	return BG_EXIT_OK;
 }
 
@@ -420,6 +488,119 @@ static void do_reset(const struct bg_state *in, const struct bg_config *cfg, int
 	bg_policy_reset(in, now, out);
 }
 
+/* one write to one of the shim's files: its verdict is the write's */
+static int write_shim_file(const char *path, const char *text)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	size_t len = strlen(text);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, len);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+/*
+ * The shim's disable list (its module notifier vetoes what is on it) with
+ * @names added or taken off.  -ENOENT: the shim is not loaded, and the
+ * loader hands it the list when it loads it.
+ */
+static int shim_disable_list(const struct bg_env *env, const char *const *names,
+			     bool add, struct bulkhead_msg *msg)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	_cleanup_free_ uint8_t *old = NULL;
+	char *tok, *save = NULL;
+	size_t len, n = 0, cap;
+	uint32_t i;
+	int err;
+
+	if (asprintf(&path, "%s/disable", env->securityfs_dir) < 0)
+		return -ENOMEM;
+	err = bulkhead_read_pseudo_file(path, 4096, &old, &len, NULL);
+	if (err)
+		return err == -ENOENT ? -ENOENT : err;
+	cap = len + 2 * (BH_NAME_LEN + 2) + 2;
+	text = calloc(1, cap);
+	if (!text)
+		return -ENOMEM;
+	for (tok = strtok_r((char *)old, ",\n", &save); tok; tok = strtok_r(NULL, ",\n", &save)) {
+		bool named = false;
+
+		for (i = 0; names[i]; i++)
+			named |= bh_name_eq(tok, names[i]);
+		if (!named)
+			n += (size_t)snprintf(text + n, cap - n, "%s%s", n ? "," : "", tok);
+	}
+	for (i = 0; add && names[i]; i++)
+		n += (size_t)snprintf(text + n, cap - n, "%s%s", n ? "," : "", names[i]);
+	err = write_shim_file(path, n ? text : "\n");
+	if (err)
+		bulkhead_msg_set(msg, "%s: cannot set '%s': %s", path, text, strerror(-err));
+	return err;
+}
+
+/* after an operator's change: the modprobe.d file from the saved state */
+static void refresh_modprobe(const struct bg_env *env, const struct bg_state *st)
+{
+	_cleanup_free_ uint8_t *cmd = NULL;
+	struct bg_cmdline cl = {};
+	size_t len;
+
+	/* the overrides of this boot stay kept out (parsed quietly: boot logged them) */
+	if (!bulkhead_read_pseudo_file(env->cmdline, 64 * 1024, &cmd, &len, NULL))
+		bg_cmdline_parse((char *)cmd, &cl);
+	write_modprobe(env, st, &cl);
+}
+
+/*
+ * An operator's disable or enable takes effect at once, not only at the
+ * next boot: the shim's kill switch for the running extension, its
+ * disable list for a module loaded later, and /run/modprobe.d.  The state
+ * (saved before this) keeps it for the boots to come.
+ */
+static void apply_now(const struct bg_env *env, const char *ext, bool enable)
+{
+	_cleanup_free_ struct bg_state *st = calloc(1, sizeof(*st));
+	_cleanup_free_ char *state_path = NULL;
+	const char *names[3] = { ext, NULL, NULL };
+	const struct bg_ext *e;
+	enum bg_load_source src;
+	struct bulkhead_msg msg = { "" };
+	int err, kerr;
+
+	if (!st || bg_state_load(env->state_dir, st, &src, &msg) ||
+	    asprintf(&state_path, "%s/extensions/%s/state", env->securityfs_dir, ext) < 0)
+		return;
+	e = bg_state_ext(st, ext, false);
+	if (e && e->module[0] && !bh_name_eq(e->module, ext))
+		names[1] = e->module;
+	refresh_modprobe(env, st);
+
+	err = shim_disable_list(env, names, !enable, &msg);
+	if (err && err != -ENOENT)
+		bg_log(LOG_ERR, NULL, "%s", msg.text);
+	kerr = write_shim_file(state_path, enable ? "enable" : "disable");
+	if (!kerr)
+		bg_log(LOG_NOTICE, NULL, "%s: %s now through the shim's kill switch, and for the boots to come",
+		       ext, enable ? "enabled" : "disabled");
+	else if (kerr == -ENOENT && !enable)
+		bg_log(LOG_NOTICE, NULL, "%s: not running now; kept out from now on%s", ext,
+		       err ? "" : " (on the shim's disable list)");
+	else if (kerr == -ENOENT)
+		bg_log(LOG_NOTICE, NULL, "%s: not running now; it loads at the next boot (or bulkhead-load)",
+		       ext);
+	else if (kerr == -EIO && enable)
+		bg_log(LOG_WARNING, NULL, "%s: %s: the shim has it faulted; it stays stopped until the shim is reloaded (next boot)",
+		       ext, state_path);
+	else
+		bg_log(LOG_ERR, NULL, "%s: %s: the kill switch refused: %s; the state takes effect at the next boot",
+		       ext, state_path, strerror(-kerr));
+}
+
 int bg_cmd_enable(const struct bg_env *env, const char *ext, bool enable)
 {
 	struct steer s = { .ext = ext, .enable = enable };
@@ -435,6 +616,8 @@ int bg_cmd_enable(const struct bg_env *env, const char *ext, bool enable)
 			env->state_dir, ext);
 		return BG_EXIT_FAILED;
 	}
+	if (!r)
+		apply_now(env, ext, enable);
 	return r;
 }
 
@@ -459,7 +642,15 @@ int bg_cmd_pin(const struct bg_env *env, const char *ext, const char *version)
 
 int bg_cmd_reset(const struct bg_env *env)
 {
-	return simple_update(env, do_reset, NULL);
+	_cleanup_free_ struct bg_state *st = calloc(1, sizeof(*st));
+	enum bg_load_source src;
+	struct bulkhead_msg msg;
+	int r;
+
+	r = simple_update(env, do_reset, NULL);
+	if (!r && st && !bg_state_load(env->state_dir, st, &src, &msg))
+		refresh_modprobe(env, st);
+	return r;
 }
 
 /* ---- status -------------------------------------------------------------- */

@@ -208,6 +208,7 @@ static struct json_object *ext_json(const struct bg_ext *e)
 		if (json_object_array_add(crashed, json_object_new_uint64(e->crashed[i])))
 			goto err;
 	if (!add(o, "name", json_object_new_string(e->name)) ||
+	    !add(o, "module", json_object_new_string(e->module)) ||
 	    !add(o, "status", json_object_new_string(e->status == BG_EXT_ENABLED ?
 						     "enabled" : "disabled")) ||
 	    !add(o, "reason", json_object_new_string(e->reason)) ||
@@ -517,6 +518,8 @@ int bg_state_decode(const char *text, size_t len, struct bg_state *ret,
 		o = json_object_array_get_idx(a, i);
 		d.where = "state extension";
 		get_str(&d, o, "name", e->name, sizeof(e->name));
+		if (has(&d, o, "module"))
+			get_str(&d, o, "module", e->module, sizeof(e->module));
 		e->status = get_enum(&d, o, "status", status_name_i, 2);
 		get_str(&d, o, "reason", e->reason, sizeof(e->reason));
 		e->disabled_at = get_i64(&d, o, "disabled_at");
@@ -575,6 +578,13 @@ int bg_state_decode(const char *text, size_t len, struct bg_state *ret,
 		}
 		if (!d.bad && !bh_name_valid(e->name)) {
 			bulkhead_msg_set(msg, "state extension: invalid name '%s'", e->name);
+			d.bad = true;
+		}
+		if (!d.bad && e->module[0] &&
+		    strspn(e->module, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") !=
+		    strlen(e->module)) {
+			bulkhead_msg_set(msg, "state extension %s: invalid module name '%s'",
+					 e->name, e->module);
 			d.bad = true;
 		}
 		st->nr_ext++;

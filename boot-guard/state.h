@@ -27,6 +27,7 @@
 #define BG_MAX_CRASHES		8	/* per extension, for the crash window */
 #define BG_MAX_CRASHED		8	/* per extension, content versions that crashed */
 #define BG_REASON_LEN		256
+#define BG_MODULE_LEN		55	/* the kernel's MODULE_NAME_LEN - 1 */
 #define BG_LOAD_RESULT_LEN	24
 
 enum bg_boot_end {
@@ -80,6 +81,7 @@ struct bg_ext {
 	uint64_t crashed[BG_MAX_CRASHED];/* versions named by a crash, oldest first */
 	uint32_t nr_crashes;
 	int64_t crashes[BG_MAX_CRASHES];/* attributed crashes, oldest first */
+	char module[BG_MODULE_LEN + 1];	/* its module, as the loader last knew it; "" unknown */
 	/* what bulkhead-load reported for it (loader/load.c) */
 	uint64_t load_boot;		/* the boot of that report; 0: none yet */
 	uint64_t load_version;		/* content it ran in that boot; 0: none */

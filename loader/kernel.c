@@ -110,6 +110,24 @@ static int real_read(struct bl_kernel *k, const char *ext, const char *file,
 					 NULL);
 }
 
+static int real_write(struct bl_kernel *k, const char *ext, const char *file, const char *text)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(text);
+	ssize_t n;
+
+	if (shim_path(k->priv, ext, file, &path))
+		return -ENOMEM;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, len);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
 static void real_release(struct bl_kernel *k)
 {
 	struct real_kernel *rk = k->priv;
@@ -126,6 +144,7 @@ static const struct bl_kernel_ops real_ops = {
 	.insert = real_insert,
 	.push = real_push,
 	.read = real_read,
+	.write = real_write,
 	.release = real_release,
 };
 

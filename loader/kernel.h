@@ -37,6 +37,9 @@ struct bl_kernel;
  *	shim's top-level file) into a NUL-terminated buffer.  Returns 0,
  *	-ENOENT when the shim or the extension is not there, or another
  *	negative errno.
+ * @write: write @text to the shim's file @file of extension @ext (@ext
+ *	NULL: top level) in one write.  Returns 0, -ENOENT when the shim or
+ *	the extension is not there, or the write's negative errno.
  * @release: free what the backend holds
  */
 struct bl_kernel_ops {
@@ -45,6 +48,7 @@ struct bl_kernel_ops {
 	int (*push)(struct bl_kernel *k, const char *ext, const void *buf, size_t len);
 	int (*read)(struct bl_kernel *k, const char *ext, const char *file,
 		    char **ret_text, size_t *ret_len);
+	int (*write)(struct bl_kernel *k, const char *ext, const char *file, const char *text);
 	void (*release)(struct bl_kernel *k);
 };
 

@@ -337,6 +337,64 @@ static void add_name(struct name_list *l, const char *name)
  * the configured extensions first (they are what this loader could
  * otherwise load), and what does not fit is reported, never sent.
  */
+/*
+ * The names the shim must refuse, each with its module name: the disabled
+ * extensions and the command line's; in safe mode also every vendor module
+ * (the shim cannot tell one otherwise), or with @every, every extension.
+ */
+static void disable_names(const struct bl_config *cfg, const struct bl_decision *d,
+			  bool every, struct name_list *l)
+{
+	uint32_t i;
+
+	for (i = 0; i < cfg->nr_ext; i++) {
+		const struct bl_ext_config *e = &cfg->ext[i];
+
+		if (is_disabled(d, e) || (d->safe_mode && (every || !e->registers))) {
+			add_name(l, e->name);
+			add_name(l, e->module);
+		}
+	}
+	for (i = 0; i < d->nr_disable; i++)
+		add_name(l, d->disable[i]);
+}
+
+/*
+ * The shim was loaded before the loader (an initramfs, modules-load.d, a
+ * vendor's own service pulled it in): libkmod would report it loaded and
+ * its parameters would never apply.  The decision reaches it through
+ * securityfs instead: its disable list, whose write also stops at once
+ * the registered extensions it names; in safe mode every extension goes
+ * on it, since safe_mode can only be set when the shim loads.
+ */
+static void shim_loaded_before(struct bl_kernel *k, const struct bl_config *cfg,
+			       const struct bl_decision *d, struct bl_report *rep)
+{
+	char list[SHIM_PARAMS_LEN] = "", note[BULKHEAD_MSG_LEN];
+	struct name_list l = {};
+	size_t len;
+	uint32_t i;
+	int err;
+
+	disable_names(cfg, d, true, &l);
+	for (i = 0; i < l.nr; i++) {
+		len = strlen(list);
+		snprintf(list + len, sizeof(list) - len, "%s%s", i ? "," : "", l.name[i]);
+	}
+	err = k->ops->write(k, NULL, "disable", l.nr ? list : "\n");
+	if (err) {
+		snprintf(rep->shim_error, sizeof(rep->shim_error),
+			 "shim %s: loaded before the loader, and its disable list '%s' cannot be set: %s",
+			 BL_SHIM_MODULE, list, strerror(-err));
+		return;
+	}
+	rep->shim_ok = true;
+	snprintf(note, sizeof(note), "shim %s was loaded before the loader (an initramfs, modules-load.d or another service): its disable list set to '%s' through securityfs%s",
+		 BL_SHIM_MODULE, list, d->safe_mode ? " (safe mode: every extension is on it)" : "");
+	if (!rep->shim_warning[0])
+		snprintf(rep->shim_warning, sizeof(rep->shim_warning), "%s", note);
+}
+
 static void shim_params(const struct bl_config *cfg, const struct bl_decision *d,
 			char *buf, size_t size, struct bl_report *rep)
 {
@@ -344,16 +402,7 @@ static void shim_params(const struct bl_config *cfg, const struct bl_decision *d
 	size_t len;
 	uint32_t i;
 
-	for (i = 0; i < cfg->nr_ext; i++) {
-		const struct bl_ext_config *e = &cfg->ext[i];
-
-		if (is_disabled(d, e) || (d->safe_mode && !e->registers)) {
-			add_name(&l, e->name);
-			add_name(&l, e->module);
-		}
-	}
-	for (i = 0; i < d->nr_disable; i++)
-		add_name(&l, d->disable[i]);
+	disable_names(cfg, d, false, &l);
 	buf[0] = '\0';
 	for (i = 0; i < l.nr; i++) {
 		len = strlen(buf);
@@ -554,6 +603,8 @@ int bl_load(const struct bl_ctx *c, const struct bl_decision *d, struct bl_repor
 	struct run r = { .c = c };
 	struct bulkhead_msg msg;
 	char params[SHIM_PARAMS_LEN];
+	char *text;
+	size_t len;
 	bool required_failed = false;
 	uint32_t i;
 	int err;
@@ -569,6 +620,9 @@ int bl_load(const struct bl_ctx *c, const struct bl_decision *d, struct bl_repor
 		/* the guard's last rung: the shim itself crashed */
 		snprintf(rep->shim_error, sizeof(rep->shim_error),
 			 "module %s: not loaded: the boot guard blamed the shim itself", BL_SHIM_MODULE);
+	} else if (!k->ops->read(k, NULL, "disable", &text, &len)) {
+		free(text);
+		shim_loaded_before(k, c->cfg, d, rep);
 	} else {
 		/* journalled like any module: a shim that crashes at init is named */
 		journal(&r, true, BL_JOURNAL_INSERT, BL_SHIM_MODULE, 0);
@@ -653,6 +707,8 @@ int bl_record(const struct bl_ctx *c, const struct bl_decision *d,
 			e->chosen = chosen_version(d, ec->name);
 		}
 		e->load_boot = d->boot_id;
+		/* the guard keeps it out by this name too (/run/modprobe.d) */
+		snprintf(e->module, sizeof(e->module), "%s", ec->module);
 		/* the content it runs: pushed through the shim, or read itself */
 		e->load_version = er->result != BL_RES_LOADED ? 0 :
 				  ec->registers ? er->version : chosen_version(d, ec->name);

@@ -21,7 +21,8 @@ bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$t/err" ] && sed 's/^/     /' 
 
 export BULKHEAD_STATE_DIR=$t/state BULKHEAD_PSTORE_DIR=$t/pstore \
 	BULKHEAD_WATCHDOG_DIR=$t/watchdog BULKHEAD_CMDLINE=$t/cmdline \
-	BULKHEAD_PROC_SYS_KERNEL=$t/sys BULKHEAD_GUARD_CONF=$t/guard.conf
+	BULKHEAD_PROC_SYS_KERNEL=$t/sys BULKHEAD_GUARD_CONF=$t/guard.conf \
+	BULKHEAD_MODPROBE_DIR=$t/modprobe BULKHEAD_SECURITYFS_DIR=$t/secfs
 mkdir -p "$t/pstore" "$t/sys" "$t/watchdog/watchdog0"
 echo 0 >"$t/sys/panic"
 echo 0 >"$t/sys/panic_on_oops"
@@ -42,6 +43,10 @@ BULKHEAD_NOW=1060 run "$guard" boot && has "disable bh_execwatch" && ok "shim fa
 [ ! -e "$t/pstore/dmesg-ramoops-0" ] && [ -f "$t/state/pstore/boot-1/dmesg-ramoops-0" ] &&
 	ok "pstore record archived and erased" || bad "pstore record archived and erased"
 grep -q '"bh_execwatch"' "$t/state/boot.json" && ok "boot.json disables it for the loader" || bad "boot.json disables it"
+# nothing loads around the guard: modprobe is told too, before anything loads
+grep -qx 'blacklist bh_execwatch' "$t/modprobe/bulkhead.conf" &&
+	grep -qx 'install bh_execwatch /bin/false' "$t/modprobe/bulkhead.conf" &&
+	ok "/run/modprobe.d keeps the disabled extension out" || bad "modprobe.d at boot"
 run "$ctl" status; rc=$?
 [ $rc = 1 ] && has "DEGRADED" && has "bh_execwatch disabled: failed boot naming bh_execwatch (shim-fault, op event, content 7)" &&
 	ok "status degraded, exit 1, names the evidence" || bad "status degraded (rc $rc)"
@@ -51,15 +56,31 @@ run "$ctl" status --json; rc=$?
 run "$ctl" history && has "failed" && has "shim-fault bh_execwatch" && ok "history shows the failed boot" || bad "history"
 
 # operator steering
-# enabled again, but the failed boot is not yet followed by a good one
-run "$ctl" enable bh_execwatch && run "$ctl" status; rc=$?
+# enabled again, but the failed boot is not yet followed by a good one;
+# at once, through the shim (a stand-in of its securityfs files here)
+mkdir -p "$t/secfs/extensions/bh_execwatch"
+echo disabled >"$t/secfs/extensions/bh_execwatch/state"
+echo "bh_other,bh_execwatch" >"$t/secfs/disable"
+run "$ctl" enable bh_execwatch && [ "$(cat "$t/secfs/extensions/bh_execwatch/state")" = enable ] &&
+	[ "$(cat "$t/secfs/disable")" = bh_other ] && [ ! -e "$t/modprobe/bulkhead.conf" ] &&
+	has "bh_execwatch: enabled now through the shim's kill switch" &&
+	ok "enable acts at once: kill switch, disable list, modprobe.d" || bad "enable at once"
+run "$ctl" status; rc=$?
 [ $rc = 1 ] && ! has "bh_execwatch disabled" && has "1 consecutive failed boot" &&
 	ok "enable lifts the disable; a failed boot still shows degraded" || bad "enable"
 run "$guard" good && run "$ctl" status && has "machine: ok" && ok "good after enable: ok" || bad "good after enable"
 run "$ctl" pin bh_execwatch 5 && run "$ctl" status --json && has '"pinned":5' && ok "pin" || bad "pin"
 run "$ctl" pin bh_execwatch five; [ $? = 2 ] && has "not an unsigned integer" && ok "pin refuses a bad version (exit 2)" || bad "pin bad version"
 run "$ctl" enable "bad/name"; [ $? = 2 ] && ok "enable refuses a bad name (exit 2)" || bad "enable bad name"
-run "$ctl" disable bh_execwatch && run "$ctl" reset && run "$ctl" status; [ $? = 1 ] && has "disabled by operator" &&
+run "$ctl" disable bh_execwatch && [ "$(cat "$t/secfs/extensions/bh_execwatch/state")" = disable ] &&
+	[ "$(cat "$t/secfs/disable")" = bh_other,bh_execwatch ] &&
+	grep -qx 'blacklist bh_execwatch' "$t/modprobe/bulkhead.conf" &&
+	ok "disable acts at once: kill switch, disable list, modprobe.d" || bad "disable at once"
+rm -rf "$t/secfs"
+run "$ctl" enable bh_execwatch && has "bh_execwatch: not running now; it loads at the next boot" &&
+	run "$ctl" disable bh_execwatch && has "bh_execwatch: not running now; kept out from now on" &&
+	ok "no shim loaded: enable and disable say when they act" || bad "no shim: enable/disable"
+run "$ctl" reset && run "$ctl" status; [ $? = 1 ] && has "disabled by operator" &&
 	ok "reset keeps an operator's disable" || bad "reset keeps operator disable"
 
 # unattributed failures: counted until the threshold

@@ -279,6 +279,34 @@ static int fk_read(struct bl_kernel *k, const char *ext, const char *file,
 	return 0;
 }
 
+/* a write lands in the stand-in directory; the top level must exist already */
+static int fk_write_file(struct bl_kernel *k, const char *ext, const char *file, const char *text)
+{
+	struct fake_kernel *fk = k->priv;
+	struct fk_call *c;
+	char *path, *name;
+	int err;
+
+	if (asprintf(&name, "%s%s%s", ext ? ext : "", ext ? "/" : "", file) < 0)
+		abort();
+	c = fk_record(fk, FK_WRITE, name);
+	free(name);
+	c->params = strdup(text);
+	if (!c->params)
+		abort();
+	if (fk->hook)
+		fk->hook(fk, c, fk->hook_data);
+	if (ext && !fk_registered(fk, ext)) {
+		c->result = -ENOENT;
+		return c->result;
+	}
+	path = fk_path(fk, ext, file);
+	err = access(path, F_OK) ? -ENOENT : fk_write(path, text, strlen(text));
+	free(path);
+	c->result = err;
+	return err;
+}
+
 /* the fake outlives the loader's use of it: fk_free() releases it */
 static void fk_release(struct bl_kernel *k)
 {
@@ -289,6 +317,7 @@ static const struct bl_kernel_ops fk_ops = {
 	.insert = fk_insert,
 	.push = fk_push,
 	.read = fk_read,
+	.write = fk_write_file,
 	.release = fk_release,
 };
 

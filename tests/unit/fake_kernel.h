@@ -3,8 +3,9 @@
  * fake_kernel.h - a struct bl_kernel for the unit tests (never shipped:
  * only test binaries link the files of tests/unit).
  *
- * It records every insert (module and parameters) and every push
- * (extension and bytes) in one list, in the order they came, and stands
+ * It records every insert (module and parameters), every push (extension
+ * and bytes) and every write to a shim file in one list, in the order
+ * they came, and stands
  * a temporary directory in for the shim's securityfs directory:
  *
  *	ROOT/extensions/EXT/content		what the last push wrote
@@ -32,6 +33,7 @@
 enum fk_kind {
 	FK_INSERT,
 	FK_PUSH,
+	FK_WRITE,	/* @name: EXT/FILE or FILE; @params: the text */
 };
 
 /**

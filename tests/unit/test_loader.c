@@ -605,6 +605,52 @@ static void load_without_the_shim_inserts_nothing(void **state)
 	assert_true(!text || !*text);
 }
 
+/*
+ * Regression: a shim pulled in before the loader (initramfs,
+ * modules-load.d, a vendor's service) made libkmod report it loaded and
+ * the disable list never reached it.  The loader finds it loaded and sets
+ * the list through securityfs (which stops what it names at once).
+ */
+static void load_sets_the_disable_list_of_a_shim_loaded_before(void **state)
+{
+	struct t *t = *state;
+	const struct fk_call *c;
+
+	add_ext(t, "bh_a");
+	add_ext(t, "bh_off");
+	add_vendor(t, "bh_vendor", "vendor_mod");
+	disable(t, "bh_off");
+	assert_int_equal(fk_put(t->fk, NULL, "disable", "\n"), 0);
+
+	assert_int_equal(load(t), BL_EXIT_DEGRADED);
+	assert_int_equal(fk_count(t->fk, FK_INSERT), 2);	/* bh_a, vendor_mod */
+	assert_int_equal(fk_find(t->fk, FK_INSERT, "bulkhead"), -1);
+	c = &t->fk->calls[0];
+	assert_int_equal(c->kind, FK_WRITE);
+	assert_string_equal(c->name, "disable");
+	assert_string_equal(c->params, "bh_off");
+	assert_true(t->rep.shim_ok);
+	assert_contains(t->rep.shim_warning, "was loaded before the loader");
+	assert_int_equal(t->rep.ext[1].result, BL_RES_DISABLED);
+}
+
+/* safe mode cannot be set on a loaded shim: every extension goes on its list */
+static void load_in_safe_mode_lists_every_extension_to_a_shim_loaded_before(void **state)
+{
+	struct t *t = *state;
+
+	add_ext(t, "bh_a");
+	add_vendor(t, "bh_vendor", "vendor_mod");
+	t->d.safe_mode = true;
+	assert_int_equal(fk_put(t->fk, NULL, "disable", "\n"), 0);
+
+	assert_int_equal(load(t), BL_EXIT_DEGRADED);
+	assert_int_equal(t->fk->nr_calls, 1);
+	assert_string_equal(t->fk->calls[0].params, "bh_a,bh_vendor,vendor_mod");
+	assert_contains(t->rep.shim_warning, "safe mode: every extension is on it");
+	assert_int_equal(t->rep.ext[0].result, BL_RES_SAFE_MODE);
+}
+
 static void decision_load_reads_load_shim(void **state)
 {
 	struct t *t = *state;
@@ -1809,6 +1855,8 @@ int main(void)
 		T(load_in_safe_mode_inserts_only_the_shim),
 		T(load_without_the_shim_inserts_nothing),
 		T(decision_load_reads_load_shim),
+		T(load_sets_the_disable_list_of_a_shim_loaded_before),
+		T(load_in_safe_mode_lists_every_extension_to_a_shim_loaded_before),
 		T(load_in_safe_mode_keeps_the_disable_list),
 		T(load_caps_the_shim_disable_list_and_reports_the_rest),
 		T(load_lists_each_disabled_name_once),

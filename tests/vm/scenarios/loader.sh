@@ -14,7 +14,11 @@
 #   - an operator's disable and a guard-made one (a loader journal that
 #     ends inside a step: the machine died pushing content) keep the
 #     module out: the loader does not try, the shim vetoes a manual load;
-#     safe mode from the (guard's) kernel command line loads only the shim.
+#     safe mode from the (guard's) kernel command line loads only the shim;
+#   - an operator's disable and enable act at once through the kill switch;
+#     a shim loaded before the loader gets the disable list through
+#     securityfs; a crash in the shim's own (journalled) insert means the
+#     next boot loads nothing, not even the shim, until an operator resets.
 #
 # The state directory is on tmpfs; a "reboot" is `bulkhead-guard shutdown`,
 # rmmod of everything, `bulkhead-guard boot` (lib.sh: next_boot).
@@ -212,6 +216,32 @@ out=$(insmod "$MODDIR/bh_execwatch.ko" 2>&1)
 expect_contains crash-insmod-vetoed "Operation not permitted" "$out"
 "$CTL" reset >/dev/null 2>&1
 expect_eq crash-reset-rc 0 "$?"
+
+# ---- an operator's disable and enable act at once, through the shim ----------------
+next_boot
+run_load
+expect_eq now-running "enabled 3" "$(rd "$d/state") $(rd "$d/content_version")"
+out=$("$CTL" disable bh_execwatch 2>&1)
+expect_eq now-disable-rc 0 "$?"
+expect_eq now-disabled-at-once disabled "$(rd "$d/state")"
+expect_eq now-on-shim-list bh_execwatch "$(rd "$BH/disable")"
+expect_contains now-disable-said "disabled now through the shim's kill switch" "$out"
+out=$("$CTL" enable bh_execwatch 2>&1)
+expect_eq now-enabled-at-once "enabled " "$(rd "$d/state") $(rd "$BH/disable")"
+expect_contains now-enable-said "enabled now through the shim's kill switch" "$out"
+
+# ---- a shim loaded before the loader still gets the decision -----------------------
+"$CTL" disable bh_execwatch >/dev/null 2>&1
+next_boot
+insmod_bh
+run_load
+expect_rc early-shim-load-rc 1 "$load_rc" "$load_err"
+expect_contains early-shim-said "was loaded before the loader" "$load_err"
+expect_eq early-shim-list bh_execwatch "$(rd "$BH/disable")"
+check_not early-shim-ew-not-loaded is_loaded bh_execwatch
+out=$(insmod "$MODDIR/bh_execwatch.ko" 2>&1)
+expect_contains early-shim-insmod-vetoed "Operation not permitted" "$out"
+"$CTL" enable bh_execwatch >/dev/null 2>&1
 
 # ---- the shim itself crashed at its insert: the last rung loads nothing ------------
 next_boot
