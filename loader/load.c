@@ -384,13 +384,13 @@ static void shim_loaded_before(struct bl_kernel *k, const struct bl_config *cfg,
 	err = k->ops->write(k, NULL, "disable", l.nr ? list : "\n");
 	if (err) {
 		snprintf(rep->shim_error, sizeof(rep->shim_error),
-			 "shim %s: loaded before the loader, and its disable list '%s' cannot be set: %s",
-			 BL_SHIM_MODULE, list, strerror(-err));
+			 "shim %s: loaded before the loader, and its disable list (%u names) cannot be set through securityfs: %s",
+			 BL_SHIM_MODULE, l.nr, strerror(-err));
 		return;
 	}
 	rep->shim_ok = true;
-	snprintf(note, sizeof(note), "shim %s was loaded before the loader (an initramfs, modules-load.d or another service): its disable list set to '%s' through securityfs%s",
-		 BL_SHIM_MODULE, list, d->safe_mode ? " (safe mode: every extension is on it)" : "");
+	snprintf(note, sizeof(note), "shim %s was loaded before the loader (an initramfs, modules-load.d or another service): its disable list (%u names) set through securityfs%s",
+		 BL_SHIM_MODULE, l.nr, d->safe_mode ? " (safe mode: every extension is on it)" : "");
 	if (!rep->shim_warning[0])
 		snprintf(rep->shim_warning, sizeof(rep->shim_warning), "%s", note);
 }
