@@ -9,6 +9,7 @@
  *	disable_after = 1
  *	crash_window = 3600
  *	crash_window_count = 2
+ *	crash_window_boots = 8
  *	probation = 300
  *	expiry_good_boots = 0
  *	expiry_unattributed = 3
@@ -66,6 +67,7 @@ static int cfg_handler(void *user, const char *section, const char *key,
 		{ "disable_after", offsetof(struct bg_config, disable_after), 1 },
 		{ "crash_window", offsetof(struct bg_config, crash_window), 1 },
 		{ "crash_window_count", offsetof(struct bg_config, crash_window_count), 1 },
+		{ "crash_window_boots", offsetof(struct bg_config, crash_window_boots), 1 },
 		{ "probation", offsetof(struct bg_config, probation), 0 },
 		{ "expiry_good_boots", offsetof(struct bg_config, expiry_good_boots), 0 },
 		{ "expiry_unattributed", offsetof(struct bg_config, expiry_unattributed), 0 },

@@ -7,10 +7,11 @@
  * their command-line options (--state-dir, --config-dir) move anything.
  * A test build (-DBULKHEAD_TEST_HOOKS: the tools in BUILD/test-bin, which
  * the CLI and VM tests run) also reads BULKHEAD_* environment variables,
- * so that the tests run without root against fixture directories and a
- * fixed clock; even there through secure_getenv(), so a setuid or
- * file-capability process never honours them.  Without the flag the
- * variables' names are not even in the binary.
+ * so that the tests run without root against fixture directories and
+ * fixed clocks (BULKHEAD_NOW, BULKHEAD_UPTIME); even there through
+ * secure_getenv(), so a setuid or file-capability process never honours
+ * them.  Without the flag the variables' names are not even in the
+ * binary.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -55,6 +56,31 @@ int64_t bg_now(void)
 		return strtoll(fake, NULL, 10);
 #endif
 	return (int64_t)time(NULL);
+}
+
+/**
+ * bg_uptime() - how long this boot has run: CLOCK_BOOTTIME, in seconds
+ *
+ * The policy's clock for probation and the crash window.  It starts at 0
+ * with every boot, counts a suspend too, and no RTC, NTP step or
+ * operator's `date` moves it, unlike bg_now().  In a test build
+ * BULKHEAD_UPTIME fixes it.
+ *
+ * Return: seconds since this boot began; 0 if the clock cannot be read.
+ */
+int64_t bg_uptime(void)
+{
+	struct timespec ts;
+
+#ifdef BULKHEAD_TEST_HOOKS
+	const char *fake = secure_getenv("BULKHEAD_UPTIME");
+
+	if (fake && *fake)
+		return strtoll(fake, NULL, 10);
+#endif
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+		return 0;
+	return (int64_t)ts.tv_sec;
 }
 
 /**

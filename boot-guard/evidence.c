@@ -297,12 +297,31 @@ static size_t bracket_len(const char *p, size_t n, const char *set)
 	return i < n && digit ? i + 1 : 0;
 }
 
+/* whole seconds of a "[   12.345678]" time stamp; -1 if it holds none */
+static int64_t stamp_seconds(const char *p, size_t n)
+{
+	int64_t secs = 0;
+	size_t i = 1;
+
+	while (i < n && p[i] == ' ')
+		i++;
+	if (i >= n || !is_digit(p[i]))
+		return -1;
+	for (; i < n && is_digit(p[i]); i++) {
+		if (secs > (INT64_MAX - 9) / 10)
+			return -1;
+		secs = secs * 10 + (p[i] - '0');
+	}
+	return secs;
+}
+
 /*
  * The message of one log line: without the "<N>" level, the
- * "[   12.345678]" time, a "[  T123]" or "[    C1]" caller id, and blanks
- * on either side.  Lines without any of these pass unchanged.
+ * "[   12.345678]" time (its whole seconds in @ret_time, else -1), a
+ * "[  T123]" or "[    C1]" caller id, and blanks on either side.  Lines
+ * without any of these pass unchanged.
  */
-static void line_message(const char **pp, size_t *pn)
+static void line_message(const char **pp, size_t *pn, int64_t *ret_time)
 {
 	const char *p = *pp;
 	size_t n = *pn, i;
@@ -318,6 +337,7 @@ static void line_message(const char **pp, size_t *pn)
 		}
 	}
 	i = bracket_len(p, n, " 0123456789.");
+	*ret_time = i ? stamp_seconds(p, i) : -1;
 	p += i;
 	n -= i;
 	skip_blanks(&p, &n);
@@ -496,6 +516,7 @@ struct bg_scan {
 	const char *crash_line;	/* the first marker line, else pstore's header */
 	size_t crash_len;
 	bool oops, panic;
+	int64_t time;		/* the latest time stamp, whole seconds; -1: none */
 };
 
 /* the block being read is complete: keep what it named */
@@ -526,8 +547,11 @@ static void scan_line(struct bg_scan *s, const char *p, size_t n, bool complete,
 	char name[BH_NAME_LEN + 1], op[BG_OP_LEN];
 	struct bg_block *b = &s->block;
 	uint64_t version;
+	int64_t time;
 
-	line_message(&p, &n);
+	line_message(&p, &n, &time);
+	if (time > s->time)
+		s->time = time;
 	if (!n)
 		return;
 
@@ -631,12 +655,13 @@ static void scan_line(struct bg_scan *s, const char *p, size_t n, bool complete,
  * else the crash is a panic.  Warnings and earlier reports name nobody:
  * the first of them that names a module goes to @ev->warning, for people,
  * if that is still empty.  The oops and panic flags are set whatever @ev
- * held before.
+ * held before, and @ev->uptime rises to the record's latest kernel time
+ * stamp: the crashed boot ran at least that long.
  */
 void bg_evidence_scan_text(const char *text, size_t len, const char *origin,
 			   struct bg_evidence *ev)
 {
-	struct bg_scan s = {};
+	struct bg_scan s = { .time = -1 };
 	size_t off = 0;
 	bool first = true;
 	unsigned int i;
@@ -656,6 +681,8 @@ void bg_evidence_scan_text(const char *text, size_t len, const char *origin,
 
 	ev->oops |= s.oops;
 	ev->panic |= s.panic;
+	if (s.time > ev->uptime)
+		ev->uptime = s.time;
 	if (s.shim)
 		ev_upgrade(ev, BG_EV_SHIM_FAULT, s.shim_ext, s.shim_op,
 			   s.shim_version, origin, s.shim_line, s.shim_len);

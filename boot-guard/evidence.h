@@ -58,6 +58,9 @@ enum bg_evidence_kind {
  *	pstore record, other than the final oops or panic, whose stack names
  *	a module (a WARNING, a BUG: that did not oops, a hung task, an
  *	earlier oops): "MODULE in ORIGIN: LINE"; "" if none
+ * @uptime: the latest kernel time stamp ("[ 7320.123456]") in the crash
+ *	dumps read, in whole seconds since that boot began: how long the
+ *	boot is known to have run; 0 if none
  */
 struct bg_evidence {
 	enum bg_evidence_kind kind;
@@ -69,6 +72,7 @@ struct bg_evidence {
 	bool watchdog_reset;
 	char detail[BG_DETAIL_LEN];
 	char warning[BG_DETAIL_LEN];
+	int64_t uptime;
 };
 
 /**

@@ -372,7 +372,7 @@ int bg_cmd_boot(const struct bg_env *env)
 			bg_log(LOG_WARNING, NULL, "evidence: %s", msg.text);
 		gathered = !err;
 	}
-	bg_policy_boot(in, &ev, &cfg.policy, bg_now(), out);
+	bg_policy_boot(in, &ev, &cfg.policy, bg_now(), bg_uptime(), out);
 	/* a failed save keeps the evidence in pstore for the next attempt */
 	if (save_state(env, out))
 		return BG_EXIT_FAILED;
@@ -430,7 +430,7 @@ static void do_good(const struct bg_state *in, const struct bg_config *cfg, int6
 		    struct bg_state *out, void *arg)
 {
 	(void)arg;
-	bg_policy_good(in, cfg, now, out);
+	bg_policy_good(in, cfg, now, bg_uptime(), out);
 	bg_log(LOG_INFO, BG_MSGID_GOOD, "boot %llu is good; consecutive failures reset from %u",
 	       (unsigned long long)out->current_boot, in->consecutive_failures);
 }
@@ -440,7 +440,7 @@ static void do_shutdown(const struct bg_state *in, const struct bg_config *cfg,
 {
 	(void)cfg;
 	(void)arg;
-	bg_policy_shutdown(in, now, out);
+	bg_policy_shutdown(in, now, bg_uptime(), out);
 	bg_log(LOG_INFO, BG_MSGID_SHUTDOWN, "boot %llu shutting down cleanly",
 	       (unsigned long long)out->current_boot);
 }

@@ -38,6 +38,7 @@ struct bg_env {
 
 void bg_env_init(struct bg_env *env);
 int64_t bg_now(void);		/* unix seconds; test build: BULKHEAD_NOW */
+int64_t bg_uptime(void);	/* CLOCK_BOOTTIME seconds; test build: BULKHEAD_UPTIME */
 int bg_kernel_boot_id(const struct bg_env *env, char buf[BG_BOOT_ID_LEN]);
 
 int bg_cmd_boot(const struct bg_env *env);

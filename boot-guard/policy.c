@@ -22,6 +22,11 @@
  * none is left, the machine boots in safe mode.  Those guesses expire
  * after `expiry_unattributed` good boots.
  *
+ * Time: probation and the crash window run on CLOCK_BOOTTIME, which no
+ * RTC moves: probation on the uptime of the boot the content runs in, the
+ * window on the machine's running time (every judged boot's last known
+ * uptime added up) and on boot ids.  The wall clock only stamps records.
+ *
  * Every step appends a decision with its reason; nothing here does I/O.
  * Each function reads @in and writes @out, which may be the same state
  * (the model checker in tests/unit/test_model.c updates in place).
@@ -39,6 +44,7 @@ const struct bg_config bg_default_config = {
 	.disable_after = 1,
 	.crash_window = 3600,
 	.crash_window_count = 2,
+	.crash_window_boots = 8,
 	.probation = 300,
 	.expiry_good_boots = 0,
 	.expiry_unattributed = 3,
@@ -302,24 +308,58 @@ static void step_shim(struct bg_state *st, const struct bg_evidence *ev, uint64_
 	bg_state_decide(st, boot, now, BG_ACT_SAFE_MODE, "", 0, 0, why);
 }
 
-/* drop crashes older than the window; record this one; enough now? */
-static bool crash_counts(struct bg_ext *e, const struct bg_config *cfg, int64_t now)
+/* boots a crash stays in the window: never fewer than it takes to count */
+static uint32_t window_boots(const struct bg_config *cfg)
+{
+	return cfg->crash_window_boots > cfg->crash_window_count ?
+	       cfg->crash_window_boots : cfg->crash_window_count;
+}
+
+/*
+ * Drop crashes out of the window: more than crash_window seconds of the
+ * machine's running time before @run_time, or window_boots() boots before
+ * @boot (or stamped after either: not this machine's history); record
+ * this one, of boot @boot; enough now?
+ */
+static bool crash_counts(struct bg_ext *e, const struct bg_config *cfg, uint64_t boot,
+			 int64_t run_time, int64_t now)
 {
 	uint32_t i, kept = 0;
 
-	for (i = 0; i < e->nr_crashes; i++)
-		if (now - e->crashes[i] < (int64_t)cfg->crash_window)
-			e->crashes[kept++] = e->crashes[i];
+	for (i = 0; i < e->nr_crashes; i++) {
+		const struct bg_crash *c = &e->crashes[i];
+
+		if (c->boot < boot && boot - c->boot < window_boots(cfg) &&
+		    c->run_time <= run_time && run_time - c->run_time < (int64_t)cfg->crash_window)
+			e->crashes[kept++] = *c;
+	}
 	e->nr_crashes = kept;
 	if (e->nr_crashes == BG_MAX_CRASHES) {
 		memmove(&e->crashes[0], &e->crashes[1], sizeof(e->crashes[0]) * (BG_MAX_CRASHES - 1));
 		e->nr_crashes--;
 	}
-	e->crashes[e->nr_crashes++] = now;
+	e->crashes[e->nr_crashes++] = (struct bg_crash){ .boot = boot, .run_time = run_time,
+							 .at = now };
 	if (e->nr_crashes < cfg->crash_window_count)
 		return false;
 	e->nr_crashes = 0;
 	return true;
+}
+
+/*
+ * The machine ran as long as the judged boot is known to have: its last
+ * uptime the guard saw (boot, good, shutdown), or the kernel's time stamp
+ * in its crash dump if later.  A boot that ended in a power cut long after
+ * "good" is known only up to "good"; window_boots() bounds what that hides.
+ */
+static void count_run_time(struct bg_state *st, struct bg_boot *b, const struct bg_evidence *ev)
+{
+	if (ev->uptime > b->uptime)
+		b->uptime = ev->uptime;
+	if (b->uptime <= 0)
+		return;
+	st->run_time = st->run_time > INT64_MAX - b->uptime ? INT64_MAX :
+		       st->run_time + b->uptime;
 }
 
 /* the judged boot ended well: what ran in it earns forgiveness */
@@ -348,6 +388,7 @@ static void judge_previous(struct bg_state *st, struct bg_boot *b,
 	char why[BG_REASON_LEN];
 
 	b->evidence = *ev;
+	count_run_time(st, b, ev);
 	if (b->shutdown_at) {
 		b->end = BG_END_CLEAN;
 		healthy_boot(st, b, cfg);
@@ -373,13 +414,14 @@ static void judge_previous(struct bg_state *st, struct bg_boot *b,
 					"crash after boot completed");
 			return;
 		}
-		if (crash_counts(culprit, cfg, now)) {
+		if (crash_counts(culprit, cfg, b->id, st->run_time, now)) {
 			step_attributed(st, culprit, ev, cfg, boot, now,
 					"repeated crashes after boot completed");
 		} else {
-			snprintf(why, sizeof(why), "crash after boot completed naming %s (%s): %u of %u within %u s",
+			snprintf(why, sizeof(why), "crash after boot completed naming %s (%s): %u of %u within %u s of running time and %u boots",
 				 culprit->name, bg_evidence_kind_name(ev->kind),
-				 culprit->nr_crashes, cfg->crash_window_count, cfg->crash_window);
+				 culprit->nr_crashes, cfg->crash_window_count, cfg->crash_window,
+				 window_boots(cfg));
 			bg_state_decide(st, boot, now, BG_ACT_COUNT, culprit->name,
 					culprit->chosen, culprit->chosen, why);
 		}
@@ -455,12 +497,15 @@ static void expire_on_content(struct bg_state *st, const struct bg_config *cfg,
  * @in: the state as loaded
  * @ev: the evidence gathered for the boot in progress in @in (if any)
  * @cfg: policy knobs
- * @now: unix seconds
- * @out: the new state: the previous boot judged, the ladder applied, a new
- *	boot recorded as running
+ * @now: unix seconds, for the records
+ * @uptime: CLOCK_BOOTTIME seconds of the boot that starts
+ * @out: the new state: the previous boot judged (its last known uptime
+ *	added to the machine's running time, the crash window's clock), the
+ *	ladder applied, a new boot recorded as running
  */
 void bg_policy_boot(const struct bg_state *in, const struct bg_evidence *ev,
-		    const struct bg_config *cfg, int64_t now, struct bg_state *out)
+		    const struct bg_config *cfg, int64_t now, int64_t uptime,
+		    struct bg_state *out)
 {
 	struct bg_boot *prev, *b;
 	uint64_t boot;
@@ -484,6 +529,7 @@ void bg_policy_boot(const struct bg_state *in, const struct bg_evidence *ev,
 	memset(b, 0, sizeof(*b));
 	b->id = boot;
 	b->started = now;
+	b->uptime = uptime;
 	b->end = BG_END_RUNNING;
 	out->current_boot = boot;
 
@@ -508,12 +554,15 @@ static void enable(struct bg_ext *e)
  * bg_policy_good() - the running boot is healthy
  * @in: state
  * @cfg: policy knobs
- * @now: unix seconds
+ * @now: unix seconds, for the records
+ * @uptime: CLOCK_BOOTTIME seconds of the boot in progress
  * @out: failures cleared, content that ran through probation in this boot
- *	promoted to LKG, expired disables and safe mode lifted
+ *	(@cfg->probation seconds of @uptime since the loader or staging
+ *	started it, whatever the wall clock says) promoted to LKG, expired
+ *	disables and safe mode lifted
  */
 void bg_policy_good(const struct bg_state *in, const struct bg_config *cfg,
-		    int64_t now, struct bg_state *out)
+		    int64_t now, int64_t uptime, struct bg_state *out)
 {
 	struct bg_boot *b;
 	char why[BG_REASON_LEN];
@@ -529,6 +578,8 @@ void bg_policy_good(const struct bg_state *in, const struct bg_config *cfg,
 	first = b && !b->good_at;
 	if (first)
 		b->good_at = now;
+	if (b && uptime > b->uptime)
+		b->uptime = uptime;
 	out->consecutive_failures = 0;
 	out->unexplained_failures = 0;
 	out->hang_failures = 0;
@@ -552,15 +603,17 @@ void bg_policy_good(const struct bg_state *in, const struct bg_config *cfg,
 			 * Only what ran this boot, pushed by the loader or
 			 * staged live: not a pin, not a rollback's target,
 			 * not content held back by a command-line disable, a
-			 * missing module or a fallback to safe mode.
+			 * missing module or a fallback to safe mode.  And
+			 * only after probation on this boot's uptime, from
+			 * when it began to run: the RTC may be anywhere.
 			 */
 			if (e->active && e->active != e->lkg && e->chosen == e->active &&
 			    !e->pinned && bg_ext_ran(e, out->current_boot) &&
 			    e->load_version == e->active &&
-			    now - e->active_since >= (int64_t)cfg->probation) {
+			    uptime - e->load_uptime >= (int64_t)cfg->probation) {
 				snprintf(why, sizeof(why), "content %llu ran %lld s (probation %u s) through a good boot",
 					 (unsigned long long)e->active,
-					 (long long)(now - e->active_since), cfg->probation);
+					 (long long)(uptime - e->load_uptime), cfg->probation);
 				bg_state_decide(out, out->current_boot, now, BG_ACT_PROMOTE,
 						e->name, e->lkg, e->active, why);
 				e->lkg = e->active;
@@ -588,18 +641,23 @@ void bg_policy_good(const struct bg_state *in, const struct bg_config *cfg,
 /**
  * bg_policy_shutdown() - the running boot is stopping cleanly
  * @in: state
- * @now: unix seconds
+ * @now: unix seconds, for the records
+ * @uptime: CLOCK_BOOTTIME seconds of the boot in progress: how long it ran
  * @out: the boot marked as shut down
  */
-void bg_policy_shutdown(const struct bg_state *in, int64_t now, struct bg_state *out)
+void bg_policy_shutdown(const struct bg_state *in, int64_t now, int64_t uptime,
+			struct bg_state *out)
 {
 	struct bg_boot *b;
 
 	if (out != in)
 		*out = *in;
 	b = out->current_boot ? bg_state_boot(out, out->current_boot) : NULL;
-	if (b)
-		b->shutdown_at = now;
+	if (!b)
+		return;
+	b->shutdown_at = now;
+	if (uptime > b->uptime)
+		b->uptime = uptime;
 }
 
 /**

@@ -3,6 +3,13 @@
  * policy.h - the escalation ladder as pure functions: (state, evidence,
  * configuration, time) -> new state with the decisions appended.  No I/O,
  * so every rung is tested by a table (tests/unit/test_policy.c).
+ *
+ * Two clocks come in.  @now, unix seconds, only stamps what people read
+ * (decisions, boots, disables).  @uptime, CLOCK_BOOTTIME seconds of the
+ * boot in progress (bg_uptime()), is what probation and the crash window
+ * are measured on: an RTC that is behind or ahead, an NTP step or a
+ * `date` must neither keep a crash in the window forever nor promote
+ * content that has not run through its probation.
  */
 #ifndef BG_POLICY_H
 #define BG_POLICY_H
@@ -18,10 +25,15 @@
  * @rollback_after: attributed failures before rolling content back to LKG
  * @disable_after: attributed failures on LKG (or with no LKG) before the
  *	extension is disabled
- * @crash_window: seconds; crashes after "good" attributed to one extension
- *	within this window count together
+ * @crash_window: seconds of the machine's running time (the boots' uptime
+ *	added up, never the wall clock); crashes after "good" attributed to
+ *	one extension within this window count together
  * @crash_window_count: that many of them count as one failure
- * @probation: seconds new content must run before "good" promotes it to LKG
+ * @crash_window_boots: and they must fall within this many boots (at
+ *	least @crash_window_count): a crash older than that is forgotten,
+ *	however little running time the boots between added
+ * @probation: seconds (CLOCK_BOOTTIME) new content must have run in this
+ *	boot before "good" promotes it to LKG
  * @expiry_good_boots: a guard-made disable expires after this many good
  *	boots (0: never)
  * @expiry_unattributed: a disable or safe mode the guard chose without
@@ -38,6 +50,7 @@ struct bg_config {
 	uint32_t disable_after;
 	uint32_t crash_window;
 	uint32_t crash_window_count;
+	uint32_t crash_window_boots;
 	uint32_t probation;
 	uint32_t expiry_good_boots;
 	uint32_t expiry_unattributed;
@@ -61,10 +74,11 @@ static inline uint32_t bg_strike_limit(const struct bg_config *cfg)
 }
 
 void bg_policy_boot(const struct bg_state *in, const struct bg_evidence *ev,
-		    const struct bg_config *cfg, int64_t now, struct bg_state *out);
+		    const struct bg_config *cfg, int64_t now, int64_t uptime,
+		    struct bg_state *out);
 void bg_policy_good(const struct bg_state *in, const struct bg_config *cfg,
-		    int64_t now, struct bg_state *out);
-void bg_policy_shutdown(const struct bg_state *in, int64_t now,
+		    int64_t now, int64_t uptime, struct bg_state *out);
+void bg_policy_shutdown(const struct bg_state *in, int64_t now, int64_t uptime,
 			struct bg_state *out);
 int bg_policy_enable(const struct bg_state *in, const char *name, bool enable,
 		     int64_t now, struct bg_state *out);

@@ -155,7 +155,8 @@ static struct json_object *evidence_json(const struct bg_evidence *ev)
 	    !add(o, "oops", json_object_new_boolean(ev->oops)) ||
 	    !add(o, "watchdog_reset", json_object_new_boolean(ev->watchdog_reset)) ||
 	    !add(o, "detail", json_object_new_string(ev->detail)) ||
-	    !add(o, "warning", json_object_new_string(ev->warning))) {
+	    !add(o, "warning", json_object_new_string(ev->warning)) ||
+	    !add(o, "uptime", json_object_new_int64(ev->uptime))) {
 		json_object_put(o);
 		return NULL;
 	}
@@ -170,6 +171,7 @@ static struct json_object *boot_json(const struct bg_boot *b)
 	    !add(o, "started", json_object_new_int64(b->started)) ||
 	    !add(o, "good_at", json_object_new_int64(b->good_at)) ||
 	    !add(o, "shutdown_at", json_object_new_int64(b->shutdown_at)) ||
+	    !add(o, "uptime", json_object_new_int64(b->uptime)) ||
 	    !add(o, "end", json_object_new_string(bg_boot_end_name(b->end))) ||
 	    !add(o, "evidence", evidence_json(&b->evidence))) {
 		json_object_put(o);
@@ -184,12 +186,35 @@ static struct json_object *load_json(const struct bg_ext *e)
 
 	if (!o || !add(o, "boot", json_object_new_uint64(e->load_boot)) ||
 	    !add(o, "version", json_object_new_uint64(e->load_version)) ||
+	    !add(o, "uptime", json_object_new_int64(e->load_uptime)) ||
 	    !add(o, "result", json_object_new_string(e->load_result)) ||
 	    !add(o, "error", json_object_new_string(e->load_error))) {
 		json_object_put(o);
 		return NULL;
 	}
 	return o;
+}
+
+/* the crash window: each crash's boot and the machine's running time then */
+static struct json_object *recent_crashes_json(const struct bg_ext *e)
+{
+	struct json_object *a = json_object_new_array();
+	uint32_t i;
+
+	for (i = 0; a && i < e->nr_crashes; i++) {
+		const struct bg_crash *c = &e->crashes[i];
+		struct json_object *o = json_object_new_object();
+
+		if (!o || !add(o, "boot", json_object_new_uint64(c->boot)) ||
+		    !add(o, "run_time", json_object_new_int64(c->run_time)) ||
+		    !add(o, "at", json_object_new_int64(c->at)) ||
+		    json_object_array_add(a, o)) {
+			json_object_put(o);
+			json_object_put(a);
+			return NULL;
+		}
+	}
+	return a;
 }
 
 static struct json_object *ext_json(const struct bg_ext *e)
@@ -202,7 +227,7 @@ static struct json_object *ext_json(const struct bg_ext *e)
 	if (!o || !crashes || !crashed)
 		goto err;
 	for (i = 0; i < e->nr_crashes; i++)
-		if (json_object_array_add(crashes, json_object_new_int64(e->crashes[i])))
+		if (json_object_array_add(crashes, json_object_new_int64(e->crashes[i].at)))
 			goto err;
 	for (i = 0; i < e->nr_crashed; i++)
 		if (json_object_array_add(crashed, json_object_new_uint64(e->crashed[i])))
@@ -241,7 +266,8 @@ static struct json_object *ext_json(const struct bg_ext *e)
 		crashes = crashed = NULL;
 		goto err;
 	}
-	if (!add(o, "load", load_json(e)))
+	crashes = crashed = NULL;	/* @o holds them now */
+	if (!add(o, "recent_crashes", recent_crashes_json(e)) || !add(o, "load", load_json(e)))
 		goto err;
 	return o;
 err:
@@ -295,6 +321,7 @@ struct json_object *bg_state_json(const struct bg_state *st)
 	    !add(o, "consecutive_failures", json_object_new_int64(st->consecutive_failures)) ||
 	    !add(o, "unexplained_failures", json_object_new_int64(st->unexplained_failures)) ||
 	    !add(o, "hang_failures", json_object_new_int64(st->hang_failures)) ||
+	    !add(o, "run_time", json_object_new_int64(st->run_time)) ||
 	    !add(o, "safe_mode", json_object_new_boolean(st->safe_mode)) ||
 	    !add(o, "safe_mode_guess", json_object_new_boolean(st->safe_mode_guess)) ||
 	    !add(o, "safe_mode_good_boots", json_object_new_int64(st->safe_mode_good_boots)) ||
@@ -454,6 +481,8 @@ static void decode_evidence(struct dec *d, struct json_object *o, struct bg_evid
 	get_str(d, o, "detail", ev->detail, sizeof(ev->detail));
 	if (has(d, o, "warning"))
 		get_str(d, o, "warning", ev->warning, sizeof(ev->warning));
+	if (has(d, o, "uptime"))
+		ev->uptime = get_i64(d, o, "uptime");
 }
 
 /**
@@ -485,6 +514,8 @@ int bg_state_decode(const char *text, size_t len, struct bg_state *ret,
 	st->safe_mode = get_bool(&d, root, "safe_mode");
 	if (has(&d, root, "hang_failures"))
 		st->hang_failures = get_u32(&d, root, "hang_failures");
+	if (has(&d, root, "run_time"))
+		st->run_time = get_i64(&d, root, "run_time");
 	if (has(&d, root, "safe_mode_guess"))
 		st->safe_mode_guess = get_bool(&d, root, "safe_mode_guess");
 	if (has(&d, root, "safe_mode_good_boots"))
@@ -504,6 +535,8 @@ int bg_state_decode(const char *text, size_t len, struct bg_state *ret,
 		b->started = get_i64(&d, o, "started");
 		b->good_at = get_i64(&d, o, "good_at");
 		b->shutdown_at = get_i64(&d, o, "shutdown_at");
+		if (has(&d, o, "uptime"))
+			b->uptime = get_i64(&d, o, "uptime");
 		b->end = get_enum(&d, o, "end", end_name_i, BG_END_FAILED + 1);
 		ev = field(&d, o, "evidence", json_type_object);
 		if (ev)
@@ -564,7 +597,31 @@ int bg_state_decode(const char *text, size_t len, struct bg_state *ret,
 				d.bad = true;
 				break;
 			}
-			e->crashes[e->nr_crashes++] = json_object_get_int64(t);
+		}
+		/*
+		 * The window itself is 'recent_crashes'; 'crashes' (their
+		 * wall-clock times) is for people.  A state written before
+		 * has only times no RTC can be trusted with: those crashes
+		 * are forgotten.
+		 */
+		c = has(&d, o, "recent_crashes") ?
+		    array(&d, o, "recent_crashes", BG_MAX_CRASHES, &nc) : NULL;
+		for (j = 0; c && !d.bad && j < nc; j++) {
+			struct json_object *t = json_object_array_get_idx(c, j);
+			struct bg_crash *cr = &e->crashes[e->nr_crashes];
+
+			if (json_object_get_type(t) != json_type_object) {
+				bulkhead_msg_set(msg, "state extension %s: 'recent_crashes' holds %s, not a crash",
+						 e->name, json_object_to_json_string(t));
+				d.bad = true;
+				break;
+			}
+			d.where = "state extension recent crash";
+			cr->boot = get_u64(&d, t, "boot");
+			cr->run_time = get_i64(&d, t, "run_time");
+			cr->at = get_i64(&d, t, "at");
+			d.where = "state extension";
+			e->nr_crashes++;
 		}
 		/* the loader's report came later than format 1: optional */
 		if (!d.bad && json_object_object_get_ex(o, "load", &c)) {
@@ -572,6 +629,8 @@ int bg_state_decode(const char *text, size_t len, struct bg_state *ret,
 			e->load_boot = get_u64(&d, c, "boot");
 			if (has(&d, c, "version"))
 				e->load_version = get_u64(&d, c, "version");
+			if (has(&d, c, "uptime"))
+				e->load_uptime = get_i64(&d, c, "uptime");
 			get_str(&d, c, "result", e->load_result, sizeof(e->load_result));
 			get_str(&d, c, "error", e->load_error, sizeof(e->load_error));
 			d.where = "state extension";

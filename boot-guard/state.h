@@ -43,8 +43,24 @@ struct bg_boot {
 	int64_t started;	/* unix seconds */
 	int64_t good_at;	/* 0: never */
 	int64_t shutdown_at;	/* 0: never */
+	/*
+	 * The last CLOCK_BOOTTIME seconds known of this boot: when the
+	 * guard's boot, good and shutdown ran, or the kernel's time of its
+	 * crash dump.  The machine's running time adds it up (@run_time).
+	 */
+	int64_t uptime;
 	enum bg_boot_end end;
 	struct bg_evidence evidence;
+};
+
+/*
+ * A crash after "good" attributed to an extension, for the crash window:
+ * measured on the machine's running time and in boots, never on the RTC.
+ */
+struct bg_crash {
+	uint64_t boot;		/* the boot that crashed */
+	int64_t run_time;	/* bg_state.run_time once that boot was counted */
+	int64_t at;		/* unix seconds it was judged, for people */
 };
 
 enum bg_ext_status {
@@ -80,11 +96,12 @@ struct bg_ext {
 	uint32_t nr_crashed;
 	uint64_t crashed[BG_MAX_CRASHED];/* versions named by a crash, oldest first */
 	uint32_t nr_crashes;
-	int64_t crashes[BG_MAX_CRASHES];/* attributed crashes, oldest first */
+	struct bg_crash crashes[BG_MAX_CRASHES];/* in the window, oldest first */
 	char module[BG_MODULE_LEN + 1];	/* its module, as the loader last knew it; "" unknown */
 	/* what bulkhead-load reported for it (loader/load.c) */
 	uint64_t load_boot;		/* the boot of that report; 0: none yet */
 	uint64_t load_version;		/* content it ran in that boot; 0: none */
+	int64_t load_uptime;		/* CLOCK_BOOTTIME s it began to run it */
 	char load_result[BG_LOAD_RESULT_LEN];	/* "loaded", "missing", ... */
 	char load_error[BG_REASON_LEN];	/* why it is not running, or "" */
 };
@@ -119,6 +136,11 @@ struct bg_state {
 	uint32_t consecutive_failures;
 	uint32_t unexplained_failures;	/* of those, with no evidence at all */
 	uint32_t hang_failures;		/* of those, a crash or hang nobody is named for */
+	/*
+	 * Seconds the machine has run, summed over the judged boots' last
+	 * known uptime: the crash window's clock, which no RTC moves.
+	 */
+	int64_t run_time;
 	bool safe_mode;
 	bool safe_mode_guess;		/* entered without attribution: expires */
 	uint32_t safe_mode_good_boots;	/* good boots since safe mode began */

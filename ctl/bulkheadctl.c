@@ -420,7 +420,7 @@ static int cmd_content_stage(struct opts *o)
 		return EXIT_USAGE;
 	}
 	ctx = (struct bl_ctx){ .state_dir = env.state_dir, .cfg = cfg, .kernel = &k,
-			       .fsops = &bg_real_fsops, .now = bg_now() };
+			       .fsops = &bg_real_fsops, .now = bg_now(), .uptime = bg_uptime() };
 	err = bl_stage(&ctx, &so, &res, &msg);
 	bl_kernel_release(&k);
 	if (err) {

@@ -671,7 +671,9 @@ int bl_load(const struct bl_ctx *c, const struct bl_decision *d, struct bl_repor
  *
  * Every configured extension gets a state entry (so the guard can blame
  * a vendor module by its name in an oops), its result and error for this
- * boot; one seen for the first time counts as a change now.
+ * boot, and for one that runs, the content and @c->uptime: "good"
+ * promotes that content only after probation counted from then; one seen
+ * for the first time counts as a change now.
  *
  * Return: 0 or a negative errno.
  */
@@ -712,6 +714,8 @@ int bl_record(const struct bl_ctx *c, const struct bl_decision *d,
 		/* the content it runs: pushed through the shim, or read itself */
 		e->load_version = er->result != BL_RES_LOADED ? 0 :
 				  ec->registers ? er->version : chosen_version(d, ec->name);
+		/* its probation runs from here, on the clock no RTC moves */
+		e->load_uptime = er->result == BL_RES_LOADED ? c->uptime : 0;
 		snprintf(e->load_result, sizeof(e->load_result), "%s", bl_result_name(er->result));
 		/* cut to the state's length: the log has the whole line */
 		memcpy(e->load_error, er->error, sizeof(e->load_error) - 1);

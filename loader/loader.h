@@ -97,7 +97,9 @@ struct bl_report {
  * @cfg: the extensions, in load order
  * @kernel: libkmod and securityfs, or a test's fake
  * @fsops: the journal's syscalls
- * @now: unix seconds
+ * @now: unix seconds (for people: decisions, changed_at)
+ * @uptime: CLOCK_BOOTTIME seconds (bg_uptime()): when content began to run
+ *	in this boot, which probation is measured from
  */
 struct bl_ctx {
 	const char *state_dir;
@@ -105,6 +107,7 @@ struct bl_ctx {
 	struct bl_kernel *kernel;
 	const struct bg_fsops *fsops;
 	int64_t now;
+	int64_t uptime;
 };
 
 int bl_load(const struct bl_ctx *c, const struct bl_decision *d, struct bl_report *rep);

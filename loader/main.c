@@ -180,7 +180,7 @@ int main(int argc, char **argv)
 		return BL_EXIT_FAILED;
 	}
 	ctx = (struct bl_ctx){ .state_dir = state_dir, .cfg = cfg, .kernel = &k,
-			       .fsops = &bg_real_fsops, .now = bg_now() };
+			       .fsops = &bg_real_fsops, .now = bg_now(), .uptime = bg_uptime() };
 	bg_notify("STATUS=loading %s and %u extension(s)%s", BL_SHIM_MODULE, cfg->nr_ext,
 		   d->safe_mode ? " (safe mode)" : "");
 	code = bl_load(&ctx, d, rep);
@@ -188,6 +188,8 @@ int main(int argc, char **argv)
 	report(cfg, d, rep);
 	if (no_decision)
 		code = BL_EXIT_FAILED;
+	/* every push is done: probation is counted from here, never earlier */
+	ctx.uptime = bg_uptime();
 	if (bl_record(&ctx, d, rep, &msg)) {
 		bg_log(LOG_ERR, NULL, "%s: this boot's load results are not recorded", msg.text);
 		if (code == BL_EXIT_OK)

@@ -232,17 +232,22 @@ static void prune(const struct bl_ext_config *ec, const struct bg_ext *e)
 	bl_store_prune(ec->content_dir, keep, sizeof(keep) / sizeof(keep[0]), NULL, &msg);
 }
 
-static void make_active(struct bg_state *st, struct bg_ext *e, uint64_t v, int64_t now,
-			bool running)
+static void make_active(const struct bl_ctx *c, struct bg_state *st, struct bg_ext *e,
+			uint64_t v, bool running)
 {
 	e->active = v;
-	e->active_since = now;
-	e->changed_at = now;
+	e->active_since = c->now;
+	e->changed_at = c->now;
 	if (running) {
-		/* it runs in this boot: "good" may promote it after probation */
+		/*
+		 * It runs in this boot: "good" may promote it after
+		 * probation, counted from now on CLOCK_BOOTTIME.
+		 */
 		e->chosen = v;
-		if (e->load_boot == st->current_boot)
+		if (e->load_boot == st->current_boot) {
 			e->load_version = v;
+			e->load_uptime = c->uptime;
+		}
 	}
 	if (e->pending == v)
 		e->pending = 0;
@@ -352,14 +357,14 @@ int bl_stage(const struct bl_ctx *c, const struct bl_stage_opts *o,
 			snprintf(detail, sizeof(detail), "module %s reads it at its next load",
 				 ec->module);
 		}
-		make_active(st, e, v, c->now, false);
+		make_active(c, st, e, v, false);
 	} else {
 		/* not registered: nothing to push now, and nothing to journal */
 		err = registered ? push(c, ec, st, v, buf, len, reason, sizeof(reason)) : -ENOENT;
 		if (err == -ENOENT || err == -ENODEV) {
 			snprintf(detail, sizeof(detail), "%s is not registered with the shim now: pushed when it next loads",
 				 ec->name);
-			make_active(st, e, v, c->now, false);
+			make_active(c, st, e, v, false);
 		} else if (err == -ESHUTDOWN) {
 			res->outcome = "pending";
 			snprintf(detail, sizeof(detail), "the shim has %s disabled or faulted: held as pending",
@@ -380,7 +385,7 @@ int bl_stage(const struct bl_ctx *c, const struct bl_stage_opts *o,
 			return err == -EIO ? -EIO : -EBADMSG;
 		} else {
 			snprintf(detail, sizeof(detail), "the shim took it; probation starts now");
-			make_active(st, e, v, c->now, true);
+			make_active(c, st, e, v, true);
 		}
 	}
 

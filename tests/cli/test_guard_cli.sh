@@ -114,6 +114,27 @@ clguard shutdown && clguard boot && grep -q '"safe_mode":true' "$t/cl/state/boot
 	ok "command line: an overlong name is skipped, the rest applies" || bad "command line: overlong name"
 echo "quiet" >"$t/cmdline"
 
+# the RTC is no clock for the ladder: probation and the crash window run on
+# CLOCK_BOOTTIME (BULKHEAD_UPTIME in the test variant); here the RTC goes
+# back a year between two crashes after good two hours of running apart:
+# they are not one failure (on the wall clock the first stayed "recent")
+clk() { run env BULKHEAD_STATE_DIR="$t/clk/state" BULKHEAD_PSTORE_DIR="$t/clk/pstore" \
+	BULKHEAD_MODPROBE_DIR="$t/clk/modprobe" BULKHEAD_NOW="$1" BULKHEAD_UPTIME="$2" \
+	"$guard" "$3"; }
+mkdir -p "$t/clk/pstore"
+clk 40000000 4 boot && clk 40000300 300 good &&
+	grep -q '"uptime":300' "$t/clk/state/state" &&
+	ok "test variant: BULKHEAD_UPTIME is the boot's uptime in the state" ||
+	bad "test variant: BULKHEAD_UPTIME"
+printf '<0>[  400.100000] bulkhead: fault extension=bh_clock op=event content=0\n' >"$t/clk/pstore/dmesg-ramoops-0"
+clk 40000500 4 boot && has "1 of 2 within 3600 s of running time" || bad "first crash after good counted"
+clk 8000000 300 good
+printf '<0>[ 7500.100000] bulkhead: fault extension=bh_clock op=event content=0\n' >"$t/clk/pstore/dmesg-ramoops-0"
+clk 8000100 4 boot && has "1 of 2 within 3600 s of running time" && ! has "disable bh_clock" &&
+	run env BULKHEAD_STATE_DIR="$t/clk/state" "$ctl" status --json && has '"run_time":7900' &&
+	ok "RTC set back a year: a crash two hours of running later counts alone" ||
+	bad "RTC set back: crashes after good"
+
 # damaged state: the previous copy is used, and said so
 cp "$t/state/state" "$t/good-state"
 printf 'garbage' >"$t/state/state"

@@ -3,7 +3,8 @@
  * test_env.c - the library the installed tools are linked from (the unit
  * tests link the same libbulkhead.a, built without -DBULKHEAD_TEST_HOOKS)
  * ignores every BULKHEAD_* test override: bg_env_init() gives the real
- * paths and bg_now() the real time, whatever the environment says.  The
+ * paths, bg_now() the real time and bg_uptime() the real CLOCK_BOOTTIME,
+ * whatever the environment says.  The
  * test build's side (the overrides honoured, through secure_getenv) is
  * tests/cli/test_overrides_cli.sh.
  */
@@ -34,6 +35,7 @@ static int teardown(void **state)
 	for (i = 0; i < ARRAY_SIZE(overrides); i++)
 		unsetenv(overrides[i]);
 	unsetenv("BULKHEAD_NOW");
+	unsetenv("BULKHEAD_UPTIME");
 	return 0;
 }
 
@@ -85,12 +87,29 @@ static void now_ignores_bulkhead_now(void **state)
 	assert_true(got <= (int64_t)time(NULL));
 }
 
+/* CLOCK_BOOTTIME: this boot's, never a value from the environment */
+static void uptime_ignores_bulkhead_uptime(void **state)
+{
+	struct timespec ts;
+	int64_t before, got;
+
+	(void)state;
+	assert_int_equal(setenv("BULKHEAD_UPTIME", "999999999", 1), 0);
+	assert_int_equal(clock_gettime(CLOCK_BOOTTIME, &ts), 0);
+	before = (int64_t)ts.tv_sec;
+	got = bg_uptime();
+	assert_int_equal(clock_gettime(CLOCK_BOOTTIME, &ts), 0);
+	assert_true(got >= before);
+	assert_true(got <= (int64_t)ts.tv_sec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(env_init_without_overrides_gives_the_real_paths, teardown),
 		cmocka_unit_test_teardown(env_init_ignores_every_bulkhead_override, teardown),
 		cmocka_unit_test_teardown(now_ignores_bulkhead_now, teardown),
+		cmocka_unit_test_teardown(uptime_ignores_bulkhead_uptime, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

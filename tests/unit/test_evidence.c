@@ -525,6 +525,33 @@ static void linux612_panic_record_names_the_shim_fault(void **state)
 	assert_true(ev.panic);
 }
 
+/*
+ * The crashed boot ran at least until its dump's latest time stamp: the
+ * policy adds that to the machine's running time (the crash window's
+ * clock), so a crash two hours after "good" is two hours after it.
+ */
+static void time_stamps_tell_how_long_the_crashed_boot_ran(void **state)
+{
+	struct bg_evidence ev = scan(REC61);
+
+	(void)state;
+	assert_int_equal(ev.uptime, 3);
+	ev = scan("<4>[ 7319.999999] WARNING: CPU: 0 PID: 1 at x.c:1 f+0x1/0x2\n"
+		  "<0>[ 7320.500000] Kernel panic - not syncing: Fatal exception\n");
+	assert_int_equal(ev.uptime, 7320);
+	/* another record of the same boot, older: the latest stamp stands */
+	scan_bytes(&ev, REC61, strlen(REC61), "pstore/dmesg-ramoops-1");
+	assert_int_equal(ev.uptime, 7320);
+	/* no time stamps (printk.time=0), a caller id alone, a stamp past int64: none */
+	ev = scan("Kernel panic - not syncing: Fatal exception\n");
+	assert_int_equal(ev.uptime, 0);
+	ev = scan("<0>[  T123] Kernel panic - not syncing: Fatal exception\n");
+	assert_int_equal(ev.uptime, 0);
+	ev = scan("<0>[99999999999999999999.000000] Kernel panic - not syncing: Fatal exception\n");
+	assert_int_equal(ev.uptime, 0);
+	assert_true(ev.panic);
+}
+
 static void rip_line_names_the_module_without_a_shim_line(void **state)
 {
 	struct bg_evidence ev61 = scan(REC61_HEAD REC61_TAIL);
@@ -1188,6 +1215,7 @@ static void real_pair_of_records_gives_shim_fault_and_both_flags(void **state)
 	ev = gather_ok(&f->src, 12, &msg);
 	assert_names(&ev, BG_EV_SHIM_FAULT, "bh_eventoops");
 	assert_true(ev.oops && ev.panic);
+	assert_int_equal(ev.uptime, 3);		/* [    3.535800], the latest */
 	assert_contains(ev.detail, "pstore/dmesg-ramoops-0: ");
 	assert_string_equal(msg.text, "");
 }
@@ -1940,6 +1968,7 @@ int main(void)
 		cmocka_unit_test(only_named_culprits_are_certain),
 		cmocka_unit_test(linux61_oops_record_names_the_shim_fault),
 		cmocka_unit_test(linux612_panic_record_names_the_shim_fault),
+		cmocka_unit_test(time_stamps_tell_how_long_the_crashed_boot_ran),
 		cmocka_unit_test(rip_line_names_the_module_without_a_shim_line),
 		cmocka_unit_test(first_reliable_frame_names_the_module_when_rip_does_not),
 		cmocka_unit_test(shim_frames_never_name_the_culprit),

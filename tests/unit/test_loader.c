@@ -1325,6 +1325,7 @@ static void record_writes_each_extensions_load_result_into_the_state(void **stat
 	fk_insert_result(t->fk, "bh_b", -ENOENT, "module bh_b: not found");
 
 	assert_int_equal(load(t), BL_EXIT_DEGRADED);
+	t->ctx.uptime = 42;		/* probation runs from here (CLOCK_BOOTTIME) */
 	if (bl_record(&t->ctx, &t->d, &t->rep, &msg))
 		fail_msg("record: %s", msg.text);
 
@@ -1335,6 +1336,7 @@ static void record_writes_each_extensions_load_result_into_the_state(void **stat
 	assert_int_equal(e->load_boot, BOOT);
 	assert_string_equal(e->load_result, "loaded");
 	assert_string_equal(e->load_error, "");
+	assert_int_equal(e->load_uptime, 42);
 	assert_int_equal(e->chosen, 5);
 	assert_int_equal(e->changed_at, NOW - 1000);	/* known: unchanged */
 	e = bg_state_ext(st, "bh_b", false);
@@ -1342,6 +1344,7 @@ static void record_writes_each_extensions_load_result_into_the_state(void **stat
 	assert_int_equal(e->load_boot, BOOT);
 	assert_string_equal(e->load_result, "missing");
 	assert_string_equal(e->load_error, "module bh_b: not found");
+	assert_int_equal(e->load_uptime, 0);		/* not running: no probation */
 	assert_int_equal(e->changed_at, NOW);		/* new: a change now */
 	e = bg_state_ext(st, "bh_vendor", false);
 	assert_non_null(e);

@@ -18,14 +18,19 @@
  * modelled as it behaves: what is enabled runs its chosen content, safe
  * mode loads nothing, not even the shim.  Staging is modelled as
  * loader/stage.c does it, through the same bg_policy_stage_check(), with
- * a store that prunes what is not kept.
+ * a store that prunes what is not kept.  Time comes on two clocks, as in
+ * the guard: the wall clock, which only stamps records, and each boot's
+ * uptime, from which probation and the crash window are measured.  It
+ * runs for the defaults, for the defaults with a crash window of 2 boots
+ * (two boots less deep), and for an operator's guard.conf.
  *
  * After every step these must hold (docs/guard.md, "What the ladder
  * guarantees"):
  *
  *  G1 X is out of the loop (not running) once it caused
  *     rollback_after + disable_after + 1 attributed failures, whatever is
- *     re-staged (crashes after "good" count crash_window_count to one);
+ *     re-staged (crash_window_count crashes after "good" within
+ *     crash_window_boots boots count as one);
  *     only an operator's enable or reset, or forget_after boots that ended
  *     well with X running, start the count again.  Staging refuses a
  *     version that crashed.  X named while it is off (its module loaded
@@ -45,9 +50,10 @@
  *     acts.
  *
  * Abstract states (everything the ladder and the model's counters read,
- * not clock values or the decision log) are remembered per remaining
- * depth, so a state reached twice is explored once; the number of
- * distinct outcome sequences covered is still counted exactly.  The test
+ * not clock values or the decision log: a crash's age in boots, not its
+ * time) are remembered per remaining depth, so a state reached twice is
+ * explored once; the number of distinct outcome sequences covered is
+ * still counted exactly.  The test
  * prints one line: `model: depth D, S states, P paths, V violations`.
  */
 #include <errno.h>
@@ -64,9 +70,18 @@
 
 #define X		"bh_culprit"
 #define Y		"bh_healthy"
+/*
+ * Two clocks: the wall clock moves STEP from one boot to the next, and
+ * each boot's CLOCK_BOOTTIME starts at 0; every AT_ is an uptime (the
+ * wall clock then reads start + AT_).  Probation and the crash window
+ * read only the uptime.
+ */
 #define STEP		400	/* seconds from one boot to the next */
+#define AT_BOOT		4	/* the guard's boot */
+#define AT_LOAD		5	/* the loader pushes the chosen content */
 #define AT_GOOD		310	/* "good" runs this long after the boot */
 #define AT_ACT		330	/* staging and operators act after good */
+#define AT_CRASH	350	/* the crash after good (the dump's time stamp) */
 #define AT_STOP		390
 #define MAX_STORE	16
 #define DEFAULT_DEPTH	8
@@ -112,7 +127,14 @@ struct node {
 	bool shim_loaded;
 	/* the model's own counts, independent of the state's */
 	uint32_t x_attr;		/* G1: X's attributed failures */
-	uint32_t x_after_good;		/* crashes after good not yet a failure */
+	/*
+	 * Crashes after good not yet a failure: the boots they happened in.
+	 * A crash crash_window_boots (at least crash_window_count) boots
+	 * back is out of the window; the running-time window is never
+	 * reached (its boots run 390 s, the runs' window is a day).
+	 */
+	uint32_t nr_x_after_good;
+	uint64_t x_after_good[BG_MAX_CRASHES];
 	uint32_t x_clean;		/* boots that ended well with X running */
 	uint32_t streak_hang, streak_cut;	/* G2: since the last good boot */
 	uint32_t guess_goods[2];	/* G2: good boots with X, Y guess-disabled */
@@ -168,7 +190,22 @@ static uint64_t rank(const uint64_t *set, uint32_t n, uint64_t v)
 	return r + 1;
 }
 
-static uint64_t abstract(const struct node *n)
+/*
+ * A crash's age in boots as far as the next @remaining boots can tell: it
+ * leaves the window when its age reaches the bound; until then every age
+ * acts alike, so one that cannot reach it in time reads 0 (a real age is
+ * at least 1: the crash was in an earlier boot).
+ */
+static uint64_t crash_age(const struct run *r, uint64_t now, uint64_t boot, uint32_t remaining)
+{
+	uint32_t bound = r->cfg->crash_window_boots > r->cfg->crash_window_count ?
+			 r->cfg->crash_window_boots : r->cfg->crash_window_count;
+	uint64_t age = now - boot;
+
+	return age + remaining + 1 >= bound ? age : 0;
+}
+
+static uint64_t abstract(const struct run *r, const struct node *n, uint32_t remaining)
 {
 	const struct bg_state *st = n->st;
 	const struct bg_boot *b = bg_state_boot((struct bg_state *)st, st->current_boot);
@@ -217,7 +254,13 @@ static uint64_t abstract(const struct node *n)
 		MIX(e->strikes);
 		MIX(e->clean_boots);
 		MIX(e->nr_crashes);
-		MIX(n->start + STEP - e->active_since >= 300);
+		for (j = 0; j < e->nr_crashes; j++) {
+			/* its age in boots decides when it leaves the window */
+			MIX(crash_age(r, st->current_boot, e->crashes[j].boot, remaining));
+			MIX(st->run_time - e->crashes[j].run_time < (int64_t)r->cfg->crash_window);
+		}
+		/* probation: uptime since it began to run in this boot */
+		MIX(e->load_uptime);
 		for (j = 0; j < e->nr_crashed; j++)
 			MIX(V(e->crashed[j]));
 		MIX(bg_ext_ran(e, st->current_boot));
@@ -227,7 +270,9 @@ static uint64_t abstract(const struct node *n)
 	MIX(rank(set, nset, n->ran_x));
 	MIX(n->shim_loaded);
 	MIX(n->x_attr);
-	MIX(n->x_after_good);
+	MIX(n->nr_x_after_good);
+	for (i = 0; i < n->nr_x_after_good; i++)
+		MIX(crash_age(r, st->current_boot, n->x_after_good[i], remaining));
 	MIX(n->x_clean);
 	MIX(n->streak_hang);
 	MIX(n->streak_cut);
@@ -319,6 +364,7 @@ static void load(struct node *n)
 		snprintf(e->load_result, sizeof(e->load_result), "%s",
 			 runs ? "loaded" : n->st->safe_mode ? "safe-mode" : "disabled");
 		e->load_version = runs ? e->chosen : 0;
+		e->load_uptime = runs ? AT_LOAD : 0;
 		if (runs && !strcmp(e->name, X))
 			n->ran_x = e->chosen ? e->chosen : (uint64_t)-1;
 	}
@@ -326,10 +372,11 @@ static void load(struct node *n)
 
 enum stage_end { STAGE_REFUSED, STAGE_RUNS, STAGE_HELD, STAGE_CRASHED, STAGE_CUT };
 
-/* loader/stage.c, step by step, with the push crashing or the power cut */
-static enum stage_end stage(struct node *n, uint64_t v, bool crash, bool cut, int64_t now)
+/* loader/stage.c, step by step at uptime @at, with the push crashing or the power cut */
+static enum stage_end stage(struct node *n, uint64_t v, bool crash, bool cut, int64_t at)
 {
 	struct bg_ext *e = ext(n, X);
+	int64_t now = n->start + at;
 	struct bulkhead_msg msg;
 
 	if (bg_policy_stage_check(e, v, false, &msg))
@@ -359,6 +406,7 @@ static enum stage_end stage(struct node *n, uint64_t v, bool crash, bool cut, in
 	e->chosen = v;
 	e->pending = 0;
 	e->load_version = v;
+	e->load_uptime = at;		/* its probation starts now */
 	n->ran_x = v;
 	store_prune(n);
 	return STAGE_RUNS;
@@ -416,8 +464,8 @@ static void check_store(struct run *r, uint32_t depth, struct node *n)
 				  (unsigned long long)need[i], (unsigned long long)e->lkg);
 }
 
-/* "good": G3 on promotion, the model's view of what a good boot resets */
-static void good(struct run *r, uint32_t depth, struct node *n, int64_t now)
+/* "good" at uptime @at: G3 on promotion, the model's view of what a good boot resets */
+static void good(struct run *r, uint32_t depth, struct node *n, int64_t at)
 {
 	const char *names[] = { X, Y };
 	bool first = !bg_state_boot(n->st, n->st->current_boot)->good_at;
@@ -427,7 +475,7 @@ static void good(struct run *r, uint32_t depth, struct node *n, int64_t now)
 
 	for (i = 0; i < 2; i++)
 		lkg[i] = ext(n, names[i])->lkg;
-	bg_policy_good(n->st, r->cfg, now, n->st);
+	bg_policy_good(n->st, r->cfg, n->start + at, at, n->st);
 	for (i = 0; i < 2; i++) {
 		struct bg_ext *e = ext(n, names[i]);
 		uint64_t ran = i ? (bg_ext_ran(e, n->st->current_boot) ? e->load_version : 0) :
@@ -447,9 +495,9 @@ static void good(struct run *r, uint32_t depth, struct node *n, int64_t now)
 	n->streak_hang = n->streak_cut = 0;
 }
 
-static void shutdown(struct node *n, int64_t now)
+static void shutdown(struct node *n, int64_t at)
 {
-	bg_policy_shutdown(n->st, now, n->st);
+	bg_policy_shutdown(n->st, n->start + at, at, n->st);
 }
 
 static void operator(struct node *n, enum outcome o, int64_t now)
@@ -472,7 +520,7 @@ static void operator(struct node *n, enum outcome o, int64_t now)
 		break;
 	}
 	if (o == O_OP_ENABLE || o == O_OP_RESET) {
-		n->x_attr = n->x_after_good = n->x_clean = 0;
+		n->x_attr = n->nr_x_after_good = n->x_clean = 0;
 		n->shim_crashes = 0;
 	}
 }
@@ -482,6 +530,34 @@ static void x_failed(struct node *n)
 {
 	n->x_attr++;
 	n->x_clean = 0;
+}
+
+/*
+ * X crashed after good in the boot in progress: crash_window_count of
+ * them within the window (crash_window_boots boots, at least that count)
+ * make an attributed failure.
+ */
+static void after_good(const struct run *r, struct node *n)
+{
+	uint64_t boot = n->st->current_boot;
+	uint32_t bound = r->cfg->crash_window_boots > r->cfg->crash_window_count ?
+			 r->cfg->crash_window_boots : r->cfg->crash_window_count;
+	uint32_t i, kept = 0;
+
+	for (i = 0; i < n->nr_x_after_good; i++)
+		if (boot - n->x_after_good[i] < bound)
+			n->x_after_good[kept++] = n->x_after_good[i];
+	n->nr_x_after_good = kept;
+	if (kept == BG_MAX_CRASHES) {
+		memmove(&n->x_after_good[0], &n->x_after_good[1],
+			sizeof(n->x_after_good[0]) * (BG_MAX_CRASHES - 1));
+		n->nr_x_after_good--;
+	}
+	n->x_after_good[n->nr_x_after_good++] = boot;
+	if (n->nr_x_after_good >= r->cfg->crash_window_count) {
+		n->nr_x_after_good = 0;
+		x_failed(n);
+	}
 }
 
 /*
@@ -501,13 +577,13 @@ static bool play(struct run *r, uint32_t depth, struct node *n, enum outcome o,
 	switch (o) {
 	case O_CLEAN:
 	case O_GOOD_CUT:
-		good(r, depth, n, t + AT_GOOD);
+		good(r, depth, n, AT_GOOD);
 		if (o == O_CLEAN)
-			shutdown(n, t + AT_STOP);
+			shutdown(n, AT_STOP);
 		x_ended_well = true;
 		break;
 	case O_GOOD_LOST:
-		shutdown(n, t + AT_STOP);
+		shutdown(n, AT_STOP);
 		x_ended_well = true;
 		break;
 	case O_X_INSERT:
@@ -523,13 +599,11 @@ static bool play(struct run *r, uint32_t depth, struct node *n, enum outcome o,
 	case O_X_AFTER_GOOD:
 		if (!n->ran_x)
 			return false;
-		good(r, depth, n, t + AT_GOOD);
+		good(r, depth, n, AT_GOOD);
 		*ev = evidence(BG_EV_SHIM_FAULT, X, "event", ext(n, X)->chosen);
+		ev->uptime = AT_CRASH;
 		n->x_clean = 0;
-		if (++n->x_after_good >= r->cfg->crash_window_count) {
-			n->x_after_good = 0;
-			x_failed(n);
-		}
+		after_good(r, n);
 		break;
 	case O_X_AROUND:
 		if (x->status != BG_EXT_DISABLED || n->st->safe_mode)
@@ -554,9 +628,9 @@ static bool play(struct run *r, uint32_t depth, struct node *n, enum outcome o,
 	case O_STAGE_NEW:
 	case O_STAGE_NEW_CRASH:
 	case O_STAGE_CUT:
-		good(r, depth, n, t + AT_GOOD);
+		good(r, depth, n, AT_GOOD);
 		v = n->next_version++;
-		se = stage(n, v, o == O_STAGE_NEW_CRASH, o == O_STAGE_CUT, t + AT_ACT);
+		se = stage(n, v, o == O_STAGE_NEW_CRASH, o == O_STAGE_CUT, AT_ACT);
 		if (o == O_STAGE_NEW_CRASH && se != STAGE_CRASHED)
 			return false;	/* the same as a stage that did not crash */
 		if (se == STAGE_CRASHED) {
@@ -564,7 +638,7 @@ static bool play(struct run *r, uint32_t depth, struct node *n, enum outcome o,
 			x_failed(n);
 		} else {
 			if (se != STAGE_CUT)
-				shutdown(n, t + AT_STOP);
+				shutdown(n, AT_STOP);
 			x_ended_well = true;	/* a cut after good: the boot went well */
 		}
 		break;
@@ -572,8 +646,8 @@ static bool play(struct run *r, uint32_t depth, struct node *n, enum outcome o,
 		if (!x->nr_crashed)
 			return false;
 		latest = x->crashed[x->nr_crashed - 1];
-		good(r, depth, n, t + AT_GOOD);
-		se = stage(n, latest, true, false, t + AT_ACT);
+		good(r, depth, n, AT_GOOD);
+		se = stage(n, latest, true, false, AT_ACT);
 		if (se != STAGE_REFUSED)
 			violation(r, depth, "G1: staging took content %llu, which crashed before",
 				  (unsigned long long)latest);
@@ -581,7 +655,7 @@ static bool play(struct run *r, uint32_t depth, struct node *n, enum outcome o,
 			*ev = evidence(BG_EV_SHIM_FAULT, X, "take_content", latest);
 			x_failed(n);
 		} else {
-			shutdown(n, t + AT_STOP);
+			shutdown(n, AT_STOP);
 			x_ended_well = true;
 		}
 		break;
@@ -591,13 +665,13 @@ static bool play(struct run *r, uint32_t depth, struct node *n, enum outcome o,
 		snprintf(x->load_result, sizeof(x->load_result), "disabled");
 		x->load_version = 0;
 		n->ran_x = 0;
-		good(r, depth, n, t + AT_GOOD);
-		shutdown(n, t + AT_STOP);
+		good(r, depth, n, AT_GOOD);
+		shutdown(n, AT_STOP);
 		break;
 	default:
-		good(r, depth, n, t + AT_GOOD);
+		good(r, depth, n, AT_GOOD);
 		operator(n, o, t + AT_ACT);
-		shutdown(n, t + AT_STOP);
+		shutdown(n, AT_STOP);
 		x_ended_well = n->ran_x != 0;
 		break;
 	}
@@ -624,7 +698,7 @@ static void next_boot(struct run *r, uint32_t depth, struct node *n,
 		was_guess[i] = e->status == BG_EXT_DISABLED && e->disabled_guess;
 	}
 	n->start += STEP;
-	bg_policy_boot(n->st, ev, r->cfg, n->start, n->st);
+	bg_policy_boot(n->st, ev, r->cfg, n->start, AT_BOOT, n->st);
 	/* a new guess: the model counts its good boots from here */
 	for (i = 0; i < 2; i++) {
 		const struct bg_ext *e = ext(n, names[i]);
@@ -671,7 +745,7 @@ static uint64_t explore(struct run *r, const struct node *n, uint32_t depth)
 
 	if (!remaining)
 		return 1;
-	key = abstract(n);
+	key = abstract(r, n, remaining);
 	m = memo_slot(r, key, remaining);
 	if (m->remaining)
 		return m->paths;
@@ -726,7 +800,7 @@ static void model_run(const struct bg_config *cfg, const char *name, uint32_t de
 	x->active_since = y->active_since = n.start - 86400;
 	n.next_version = 2;
 	n.store[n.nr_store++] = 1;
-	bg_policy_boot(n.st, &none, cfg, n.start, n.st);
+	bg_policy_boot(n.st, &none, cfg, n.start, AT_BOOT, n.st);
 	load(&n);
 
 	*paths += explore(&r, &n, 0);
@@ -761,8 +835,17 @@ static void ladder_always_ends_the_loop(void **state)
 	{
 		struct bg_config defaults = bg_default_config;
 
-		defaults.crash_window = 86400;	/* every crash of a run in one window */
+		/* every crash of a run in one window of running time */
+		defaults.crash_window = 86400;
 		model_run(&defaults, "default", depth, &states, &paths, &violations);
+		/*
+		 * A window of 2 boots forgets crashes after good within a
+		 * run (8 boots never do): two boots less deep, it turns over
+		 * many times and costs little.
+		 */
+		defaults.crash_window_boots = 2;
+		model_run(&defaults, "2-boot window", depth > 2 ? depth - 2 : depth, &states,
+			  &paths, &violations);
 	}
 	model_run(&custom, "custom", depth, &states, &paths, &violations);
 	print_message("model: depth %u, %llu states, %llu paths, %llu violations\n", depth,

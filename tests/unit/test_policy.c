@@ -16,13 +16,16 @@
  * are pure), older decisions are kept as they were, every new decision
  * carries this boot's id, the time and a reason, a disable, rollback or
  * safe mode names the evidence kind in its reason (check_new_decisions()),
- * a new guard disable keeps that reason, crash times are this boot's or
- * older ones still inside the window, a boot gets the next id and the
- * loader is given the pin, else the active content.
+ * a new guard disable keeps that reason, the crashes kept are this boot's
+ * or older ones still inside the window (running time and boots), a boot
+ * gets the next id, the judged boot's uptime is added to the machine's
+ * running time, and the loader is given the pin, else the active content.
  *
  * A few behaviours are sequences (walking the whole ladder, filling the
- * boot history and the decision log); they are plain tests after the
- * tables, driving the same three functions the guard calls.
+ * boot history and the decision log, the RTC jumping about); they are
+ * plain tests after the tables, driving the same three functions the
+ * guard calls on a machine with both clocks: the RTC (NOW, which a test
+ * may set anywhere) and each boot's CLOCK_BOOTTIME.
  *
  * Rows and tests marked "Regression" pin down bugs these tests found in
  * policy.c, now fixed.
@@ -38,9 +41,20 @@
 #include "policy.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define NOW		1700000000LL	/* "now" of every row */
+#define NOW		1700000000LL	/* "now" of every row: the wall clock */
 #define HOUR		3600
 #define DAY		(24 * HOUR)
+#define YEAR		(365 * DAY)
+/*
+ * The other clock, CLOCK_BOOTTIME (bg_uptime()): boot 7, the one in
+ * progress, has run UPTIME seconds at NOW; a new boot's guard runs
+ * BOOT_UPTIME seconds into it, its loader at LOAD_UPTIME; the machine ran
+ * RUN_TIME seconds in all the boots before boot 7.
+ */
+#define UPTIME		HOUR
+#define BOOT_UPTIME	4
+#define LOAD_UPTIME	5
+#define RUN_TIME	(30 * DAY)
 
 /* ---- the compact description of a scenario ------------------------------ */
 
@@ -62,9 +76,20 @@ struct ext_in {
 	enum how how;
 	int64_t changed_ago;		/* changed_at, seconds before NOW */
 	int64_t active_ago;		/* active_since, seconds before NOW */
+	/*
+	 * Seconds its content has run in boot 7 by CLOCK_BOOTTIME; 0: since
+	 * @active_ago, or since the loader ran if that is longer ago
+	 */
+	int64_t ran;
 	uint32_t failures;
 	uint32_t good_boots;		/* disabled_good_boots */
-	int64_t crash_ago[BG_MAX_CRASHES];	/* attributed crashes, oldest first; 0 ends */
+	/*
+	 * Attributed crashes after good, oldest first, 0 ends: seconds of the
+	 * machine's running time before boot 7's end as known (its uptime at
+	 * good or shutdown), in boot @crash_boot (0: boot 6)
+	 */
+	int64_t crash_ago[BG_MAX_CRASHES];
+	uint64_t crash_boot;
 	uint32_t strikes;
 	/*
 	 * The loader's report for the boot in progress: an enabled extension
@@ -94,12 +119,13 @@ struct ev_in {
 	const char *ext;
 	const char *op;
 	uint64_t version;
+	int64_t uptime;			/* the crash dump's latest kernel time stamp */
 };
 
 /* the knobs a row changes; 0 (false) keeps the default */
 struct cfg_in {
 	uint32_t threshold, rollback_after, disable_after, crash_window;
-	uint32_t crash_window_count, probation, expiry_good_boots;
+	uint32_t crash_window_count, crash_window_boots, probation, expiry_good_boots;
 	uint32_t power_cut_threshold, expiry_unattributed, forget_after;
 	bool no_expiry_on_new_content;
 };
@@ -568,6 +594,60 @@ static const struct row boot_rows[] = {
 		.end = BG_END_CRASH_AFTER_GOOD,
 	},
 	{
+		/* boot 7's crash dump says it ran two hours: the window is past */
+		.name = "crash_dump_time_shows_the_boot_ran_past_the_window",
+		.last = REACHED_GOOD,
+		.ext = { { X, .active = 5, .lkg = 4, .changed_ago = DAY, .crash_ago = { 1800 } }, Y_OLD },
+		.ev = { BG_EV_SHIM_FAULT, X, "event", 5, .uptime = 2 * HOUR },
+		.want = { { BG_ACT_COUNT, X, 5, 5 } },
+		.ext_after = { { X, ON, 5, 4, 5, .crashes = 1 }, Y_SAME },
+		.end = BG_END_CRASH_AFTER_GOOD,
+	},
+	{
+		/* however little the boots between ran: power cuts after good, say */
+		.name = "crash_window_boots_3_forgets_a_crash_three_boots_back",
+		.last = REACHED_GOOD,
+		.ext = { { X, .active = 5, .lkg = 4, .changed_ago = DAY, .crash_ago = { 600 },
+			   .crash_boot = 4 }, Y_OLD },
+		.ev = { BG_EV_SHIM_FAULT, X, "event", 5 },
+		.cfg = { .crash_window_boots = 3 },
+		.want = { { BG_ACT_COUNT, X, 5, 5 } },
+		.ext_after = { { X, ON, 5, 4, 5, .crashes = 1 }, Y_SAME },
+		.end = BG_END_CRASH_AFTER_GOOD,
+	},
+	{
+		.name = "crash_window_boots_3_keeps_a_crash_two_boots_back",
+		.last = REACHED_GOOD,
+		.ext = { { X, .active = 5, .lkg = 4, .changed_ago = DAY, .crash_ago = { 600 },
+			   .crash_boot = 5 }, Y_OLD },
+		.ev = { BG_EV_SHIM_FAULT, X, "event", 5 },
+		.cfg = { .crash_window_boots = 3 },
+		.want = { { BG_ACT_ROLLBACK, X, 5, 4 } },
+		.ext_after = { { X, ON, 4, 4, 4 }, Y_SAME },
+		.end = BG_END_CRASH_AFTER_GOOD,
+	},
+	{
+		/* a window of fewer boots than crashes to count would never count */
+		.name = "crash_window_boots_below_the_count_still_counts_consecutive_crashes",
+		.last = REACHED_GOOD,
+		.ext = { { X, .active = 5, .lkg = 4, .changed_ago = DAY, .crash_ago = { 600 } }, Y_OLD },
+		.ev = { BG_EV_SHIM_FAULT, X, "event", 5 },
+		.cfg = { .crash_window_boots = 1 },
+		.want = { { BG_ACT_ROLLBACK, X, 5, 4 } },
+		.ext_after = { { X, ON, 4, 4, 4 }, Y_SAME },
+		.end = BG_END_CRASH_AFTER_GOOD,
+	},
+	{
+		/* stamped later than the machine has run: not this history, dropped */
+		.name = "crash_stamped_ahead_of_the_running_time_is_dropped",
+		.last = REACHED_GOOD,
+		.ext = { { X, .active = 5, .lkg = 4, .changed_ago = DAY, .crash_ago = { -600 } }, Y_OLD },
+		.ev = { BG_EV_SHIM_FAULT, X, "event", 5 },
+		.want = { { BG_ACT_COUNT, X, 5, 5 } },
+		.ext_after = { { X, ON, 5, 4, 5, .crashes = 1 }, Y_SAME },
+		.end = BG_END_CRASH_AFTER_GOOD,
+	},
+	{
 		.name = "repeated_crashes_after_good_on_lkg_disable",
 		.last = REACHED_GOOD,
 		.ext = { { X, .active = 4, .lkg = 4, .changed_ago = DAY, .crash_ago = { 600 } }, Y_OLD },
@@ -709,6 +789,44 @@ static const struct row good_rows[] = {
 		.ext_after = { { X, ON, 5, 4, 5 }, Y_SAME },
 	},
 	{
+		/*
+		 * Regression: the RTC jumped a day ahead after content 5 was
+		 * staged, so it looked active for a day; it had run 60 s, and
+		 * "good" made it last-known-good at once.
+		 */
+		.name = "rtc_set_ahead_after_staging_still_waits_for_probation",
+		.ext = { { X, .active = 5, .lkg = 4, .changed_ago = DAY, .active_ago = DAY,
+			   .ran = 60 }, Y_OLD },
+		.ext_after = { { X, ON, 5, 4, 5 }, Y_SAME },
+	},
+	{
+		/*
+		 * Regression: the RTC was set back a year after content 5 was
+		 * staged, so it looked active from a year ahead of now; it
+		 * had run 400 s, and "good" never promoted it.
+		 */
+		.name = "rtc_set_back_after_staging_still_promotes_after_probation",
+		.ext = { { X, .active = 5, .lkg = 4, .changed_ago = -YEAR, .active_ago = -YEAR,
+			   .ran = 400 }, Y_OLD },
+		.want = { { BG_ACT_PROMOTE, X, 4, 5 } },
+		.ext_after = { { X, ON, 5, 5, 5 }, Y_SAME },
+	},
+	{
+		/* probation counts from when it began to run this boot, not from staging */
+		.name = "content_staged_long_ago_waits_for_probation_in_this_boot",
+		.ext = { { X, .active = 5, .lkg = 4, .changed_ago = DAY, .active_ago = DAY,
+			   .ran = 299 }, Y_OLD },
+		.ext_after = { { X, ON, 5, 4, 5 }, Y_SAME },
+	},
+	{
+		/* a state from before load.uptime: it ran since the loader, early in the boot */
+		.name = "probation_without_a_recorded_start_counts_from_the_boot",
+		.ext = { { X, .active = 5, .lkg = 4, .changed_ago = DAY, .active_ago = DAY,
+			   .ran = UPTIME }, Y_OLD },
+		.want = { { BG_ACT_PROMOTE, X, 4, 5 } },
+		.ext_after = { { X, ON, 5, 5, 5 }, Y_SAME },
+	},
+	{
 		.name = "good_promotes_first_content_without_lkg",
 		.ext = { { X, .active = 5, .changed_ago = HOUR, .active_ago = HOUR }, Y_OLD },
 		.want = { { BG_ACT_PROMOTE, X, 0, 5 } },
@@ -820,6 +938,7 @@ static struct bg_boot *add_boot(struct bg_state *st, uint64_t id, int64_t starte
 	b->started = started;
 	b->good_at = end == BG_END_RUNNING ? 0 : started + 120;
 	b->shutdown_at = end == BG_END_CLEAN ? started + HOUR : 0;
+	b->uptime = end == BG_END_CLEAN ? HOUR : end == BG_END_RUNNING ? BOOT_UPTIME : 120;
 	b->end = end;
 	return b;
 }
@@ -848,13 +967,25 @@ static void add_ext(struct bg_state *st, const struct ext_in *d)
 		snprintf(e->reason, sizeof(e->reason), "%s", d->how == OFF_BY_GUARD ?
 			 "fixture: disabled by the guard earlier" : "disabled by operator");
 	}
-	for (i = 0; i < BG_MAX_CRASHES && d->crash_ago[i]; i++)
-		e->crashes[e->nr_crashes++] = NOW - d->crash_ago[i];
+	for (i = 0; i < BG_MAX_CRASHES && d->crash_ago[i]; i++) {
+		const struct bg_boot *b = st->current_boot ? bg_state_boot(st, st->current_boot) : NULL;
+		struct bg_crash *c = &e->crashes[e->nr_crashes++];
+
+		c->boot = d->crash_boot ? d->crash_boot : 6;
+		c->run_time = st->run_time + (b ? b->uptime : 0) - d->crash_ago[i];
+		c->at = NOW - d->crash_ago[i];
+	}
 	e->strikes = d->strikes;
 	if (d->how == ON && !d->not_run && st->current_boot) {
 		e->load_boot = st->current_boot;
 		snprintf(e->load_result, sizeof(e->load_result), "loaded");
 		e->load_version = e->chosen;
+		if (d->ran)
+			e->load_uptime = UPTIME - d->ran;
+		else if (d->active_ago && d->active_ago < UPTIME - LOAD_UPTIME)
+			e->load_uptime = UPTIME - d->active_ago;
+		else
+			e->load_uptime = LOAD_UPTIME;
 	}
 }
 
@@ -884,10 +1015,15 @@ static struct bg_state *build_state(const struct row *r)
 		add_boot(st, 5, NOW - 3 * DAY, BG_END_CLEAN);
 		add_boot(st, 6, NOW - 2 * DAY, BG_END_GOOD);
 		b = add_boot(st, 7, NOW - HOUR, BG_END_RUNNING);
-		if (r->last != REACHED_NOTHING)
+		if (r->last != REACHED_NOTHING) {
 			b->good_at = NOW - HOUR + 120;
-		if (r->last == REACHED_SHUTDOWN)
+			b->uptime = 120;
+		}
+		if (r->last == REACHED_SHUTDOWN) {
 			b->shutdown_at = NOW - 60;
+			b->uptime = UPTIME - 60;
+		}
+		st->run_time = RUN_TIME;
 		st->current_boot = 7;
 		bg_state_decide(st, 5, NOW - 3 * DAY, BG_ACT_PROMOTE, "bh_old", 1, 2,
 				"fixture: an older decision");
@@ -929,6 +1065,7 @@ static struct bg_config row_config(const struct cfg_in *c)
 	KNOB(disable_after);
 	KNOB(crash_window);
 	KNOB(crash_window_count);
+	KNOB(crash_window_boots);
 	KNOB(probation);
 	KNOB(expiry_good_boots);
 	KNOB(power_cut_threshold);
@@ -1051,24 +1188,35 @@ static void check_row_decisions(const struct row *r, const struct bg_state *out,
 }
 
 /*
- * The crash times an extension keeps after a boot: this boot's judgement
- * (NOW) and older ones still inside the window, oldest first.
+ * The crashes an extension keeps after a step: the one judged now (last:
+ * the judged boot, the machine's running time with it counted, NOW) and
+ * older ones from before, oldest first, still inside the window both in
+ * running time and in boots.
  */
 static void check_crashes(const struct bg_ext *e, const struct bg_ext *was,
+			  const struct bg_state *in, const struct bg_state *out,
 			  const struct bg_config *cfg)
 {
+	uint64_t boots = cfg->crash_window_boots > cfg->crash_window_count ?
+			 cfg->crash_window_boots : cfg->crash_window_count;
+	uint64_t judged = in->current_boot;
 	uint32_t i, j = 0;
 
 	for (i = 0; i < e->nr_crashes; i++) {
-		int64_t t = e->crashes[i];
+		const struct bg_crash *c = &e->crashes[i];
 
-		if (t == NOW && i == e->nr_crashes - 1)
+		if (i == e->nr_crashes - 1 && c->boot == judged && c->at == NOW &&
+		    c->run_time == out->run_time && out->current_boot != judged)
 			continue;
-		while (was && j < was->nr_crashes && was->crashes[j] != t)
+		while (was && j < was->nr_crashes &&
+		       memcmp(&was->crashes[j], c, sizeof(*c)))
 			j++;
-		if (!was || j == was->nr_crashes || NOW - t >= (int64_t)cfg->crash_window)
-			fail_msg("%s: crash %u at %lld s before now was not kept from before "
-				 "within the window", e->name, i, (long long)(NOW - t));
+		if (!was || j == was->nr_crashes ||
+		    out->run_time - c->run_time >= (int64_t)cfg->crash_window ||
+		    judged - c->boot >= boots)
+			fail_msg("%s: crash %u (boot %llu, %lld s of running time ago) was not kept "
+				 "from before within the window", e->name, i,
+				 (unsigned long long)c->boot, (long long)(out->run_time - c->run_time));
 	}
 }
 
@@ -1108,7 +1256,7 @@ static void check_row_extensions(const struct row *r, const struct bg_state *in,
 			fail_msg("%s: failures %u crashes %u good boots %u, wanted %u %u %u",
 				 e->name, e->failures, e->nr_crashes, e->disabled_good_boots,
 				 w->failures, w->crashes, w->good_boots);
-		check_crashes(e, was, &cfg);
+		check_crashes(e, was, in, out, &cfg);
 		if (was && e->active != was->active)
 			assert_int_equal(e->active_since, NOW);
 		if (was && e->lkg != was->lkg)
@@ -1152,12 +1300,14 @@ static void run_boot_row(void **state)
 	struct bg_state *in = build_state(r), *copy = new_state(), *out = new_state();
 	struct bg_config cfg = row_config(&r->cfg);
 	struct bg_evidence ev = evidence(r->ev.kind, r->ev.ext, r->ev.op, r->ev.version);
-	const struct bg_boot *b, *prev;
+	const struct bg_boot *b, *prev, *was;
 	uint64_t id = in->next_boot_id;
+	int64_t ran;
 	uint32_t first, i;
 
+	ev.uptime = r->ev.uptime;
 	memcpy(copy, in, sizeof(*in));
-	bg_policy_boot(in, &ev, &cfg, NOW, out);
+	bg_policy_boot(in, &ev, &cfg, NOW, BOOT_UPTIME, out);
 	assert_memory_equal(in, copy, sizeof(*in));
 
 	/* a new boot, the next id, recorded as running */
@@ -1167,6 +1317,7 @@ static void run_boot_row(void **state)
 	b = &out->boots[out->nr_boots - 1];
 	assert_int_equal(b->id, id);
 	assert_int_equal(b->started, NOW);
+	assert_int_equal(b->uptime, BOOT_UPTIME);
 	assert_int_equal(b->good_at, 0);
 	assert_int_equal(b->shutdown_at, 0);
 	assert_int_equal(b->end, BG_END_RUNNING);
@@ -1180,6 +1331,13 @@ static void run_boot_row(void **state)
 			fail_msg("previous boot judged %s, wanted %s", bg_boot_end_name(prev->end),
 				 bg_boot_end_name(r->end));
 		assert_memory_equal(&prev->evidence, &ev, sizeof(ev));
+		/* it ran as long as last seen, or its crash dump says: the machine too */
+		was = bg_state_boot(in, in->current_boot);
+		ran = ev.uptime > was->uptime ? ev.uptime : was->uptime;
+		assert_int_equal(prev->uptime, ran);
+		assert_int_equal(out->run_time, in->run_time + ran);
+	} else {
+		assert_int_equal(out->run_time, in->run_time);
 	}
 
 	first = check_new_decisions(in, out, &ev, id, NOW);
@@ -1202,7 +1360,7 @@ static void run_good_row(void **state)
 	uint32_t first;
 
 	memcpy(copy, in, sizeof(*in));
-	bg_policy_good(in, &cfg, NOW, out);
+	bg_policy_good(in, &cfg, NOW, UPTIME, out);
 	assert_memory_equal(in, copy, sizeof(*in));
 
 	/* the same boot, now marked good (the first mark stands) */
@@ -1213,7 +1371,9 @@ static void run_good_row(void **state)
 	b = &out->boots[out->nr_boots - 1];
 	was = &in->boots[in->nr_boots - 1];
 	assert_int_equal(b->good_at, was->good_at ? was->good_at : NOW);
+	assert_int_equal(b->uptime, was->uptime > UPTIME ? was->uptime : UPTIME);
 	assert_int_equal(b->end, was->end);
+	assert_int_equal(out->run_time, in->run_time);
 
 	first = check_new_decisions(in, out, NULL, in->current_boot, NOW);
 	check_row_decisions(r, out, first);
@@ -1231,6 +1391,8 @@ static void default_config_is_the_documented_one(void **state)
 	assert_int_equal(bg_default_config.disable_after, 1);
 	assert_int_equal(bg_default_config.crash_window, 3600);
 	assert_int_equal(bg_default_config.crash_window_count, 2);
+	assert_int_equal(bg_default_config.crash_window_boots, 8);
+	assert_int_equal(bg_default_config.probation, 300);
 	assert_int_equal(bg_default_config.expiry_good_boots, 0);
 	assert_true(bg_default_config.expiry_on_new_content);
 }
@@ -1243,7 +1405,8 @@ static void shutdown_only_marks_the_boot_in_progress(void **state)
 	(void)state;
 	memcpy(want, in, sizeof(*in));
 	want->boots[want->nr_boots - 1].shutdown_at = NOW;
-	bg_policy_shutdown(in, NOW, out);
+	want->boots[want->nr_boots - 1].uptime = UPTIME;
+	bg_policy_shutdown(in, NOW, UPTIME, out);
 	assert_memory_equal(out, want, sizeof(*out));
 }
 
@@ -1253,7 +1416,7 @@ static void zeroed_state_boots_as_boot_1(void **state)
 	struct bg_evidence ev = evidence(BG_EV_NONE, NULL, NULL, 0);
 
 	(void)state;
-	bg_policy_boot(in, &ev, &bg_default_config, NOW, out);
+	bg_policy_boot(in, &ev, &bg_default_config, NOW, BOOT_UPTIME, out);
 	assert_int_equal(out->current_boot, 1);
 	assert_int_equal(out->next_boot_id, 2);
 	assert_int_equal(out->nr_boots, 1);
@@ -1270,7 +1433,8 @@ static void zeroed_state_boots_as_boot_1(void **state)
 struct machine {
 	struct bg_state *st, *next;
 	struct bg_config cfg;
-	int64_t now;
+	int64_t now;		/* the RTC: a test may set it anywhere */
+	int64_t uptime;		/* CLOCK_BOOTTIME of the boot in progress */
 };
 
 static void machine_init(struct machine *m, const struct row *r)
@@ -1279,6 +1443,14 @@ static void machine_init(struct machine *m, const struct row *r)
 	m->next = new_state();
 	m->cfg = row_config(&r->cfg);
 	m->now = NOW;
+	m->uptime = UPTIME;
+}
+
+/* time passes in the boot in progress: on both clocks */
+static void machine_wait(struct machine *m, int64_t seconds)
+{
+	m->now += seconds;
+	m->uptime += seconds;
 }
 
 static void machine_commit(struct machine *m)
@@ -1289,12 +1461,23 @@ static void machine_commit(struct machine *m)
 	m->next = t;
 }
 
-static void machine_boot(struct machine *m, const struct bg_evidence *ev)
+/*
+ * The boot in progress ends with @ev, and the next one begins.  A crash
+ * dump (panic, oops, the shim's fault line) carries the kernel's time
+ * stamps: the crashed boot's uptime when it went down, unless the test
+ * gives one.
+ */
+static void machine_boot(struct machine *m, const struct bg_evidence *given)
 {
 	uint64_t id = m->st->next_boot_id ? m->st->next_boot_id : 1;
+	struct bg_evidence stamped = *given, *ev = &stamped;
 	uint32_t i;
 
-	bg_policy_boot(m->st, ev, &m->cfg, m->now, m->next);
+	if (!ev->uptime && (ev->kind == BG_EV_PANIC || ev->kind == BG_EV_OOPS_MODULE ||
+			    ev->kind == BG_EV_SHIM_FAULT))
+		ev->uptime = m->uptime;
+	m->uptime = BOOT_UPTIME;
+	bg_policy_boot(m->st, ev, &m->cfg, m->now, m->uptime, m->next);
 	check_new_decisions(m->st, m->next, ev, id, m->now);
 	assert_int_equal(m->next->current_boot, id);
 	for (i = 0; i < m->next->nr_ext; i++) {
@@ -1306,21 +1489,23 @@ static void machine_boot(struct machine *m, const struct bg_evidence *ev)
 			e->load_boot = id;
 			snprintf(e->load_result, sizeof(e->load_result), "loaded");
 			e->load_version = e->chosen;
+			e->load_uptime = LOAD_UPTIME;
 		}
 	}
+	m->uptime = LOAD_UPTIME;
 	machine_commit(m);
 }
 
 static void machine_good(struct machine *m)
 {
-	bg_policy_good(m->st, &m->cfg, m->now, m->next);
+	bg_policy_good(m->st, &m->cfg, m->now, m->uptime, m->next);
 	check_new_decisions(m->st, m->next, NULL, m->st->current_boot, m->now);
 	machine_commit(m);
 }
 
 static void machine_shutdown(struct machine *m)
 {
-	bg_policy_shutdown(m->st, m->now, m->next);
+	bg_policy_shutdown(m->st, m->now, m->uptime, m->next);
 	machine_commit(m);
 }
 
@@ -1360,15 +1545,15 @@ static void attributed_ladder_rolls_back_then_disables_for_good(void **state)
 	ev = evidence(BG_EV_SHIM_FAULT, X, "event", 5);
 	machine_boot(&m, &ev);			/* boot 7 failed on 5: back to 4 */
 	assert_int_equal(ext_named(m.st, X)->chosen, 4);
-	m.now += 60;
+	machine_wait(&m, 60);
 	ev = evidence(BG_EV_SHIM_FAULT, X, "event", 4);
 	machine_boot(&m, &ev);			/* boot 8 failed on 4: disabled */
 	assert_int_equal(ext_named(m.st, X)->status, BG_EXT_DISABLED);
-	m.now += 600;
+	machine_wait(&m, 600);
 	machine_good(&m);			/* boot 9 is fine without X */
 	assert_int_equal(m.st->consecutive_failures, 0);
 	machine_shutdown(&m);
-	m.now += 60;
+	machine_wait(&m, 60);
 	ev = evidence(BG_EV_NONE, NULL, NULL, 0);
 	machine_boot(&m, &ev);
 	assert_actions(m.st, start, want, ARRAY_SIZE(want));
@@ -1398,7 +1583,7 @@ static void unattributed_ladder_ends_in_safe_mode(void **state)
 	start = m.st->nr_decisions;
 	for (i = 0; i < 5; i++) {
 		machine_boot(&m, &ev);
-		m.now += 90;
+		machine_wait(&m, 90);
 	}
 	assert_actions(m.st, start, want, ARRAY_SIZE(want));
 	assert_string_equal(m.st->decisions[start + 2].extension, "bh_b");
@@ -1433,14 +1618,14 @@ static void power_cut_guesses_wait_longer_and_expire(void **state)
 	start = m.st->nr_decisions;
 	for (i = 0; i < 5; i++) {
 		machine_boot(&m, &ev);
-		m.now += 90;
+		machine_wait(&m, 90);
 	}
 	for (i = start; i < m.st->nr_decisions; i++)
 		assert_int_equal(m.st->decisions[i].action, BG_ACT_COUNT);
 	assert_int_equal(ext_named(m.st, "bh_b")->status, BG_EXT_ENABLED);
 	for (i = 0; i < 3; i++) {
 		machine_boot(&m, &ev);
-		m.now += 90;
+		machine_wait(&m, 90);
 	}
 	assert_int_equal(ext_named(m.st, "bh_b")->status, BG_EXT_DISABLED);
 	assert_int_equal(ext_named(m.st, "bh_a")->status, BG_EXT_DISABLED);
@@ -1450,7 +1635,7 @@ static void power_cut_guesses_wait_longer_and_expire(void **state)
 	for (i = 0; i < 6; i++) {
 		machine_good(&m);
 		machine_shutdown(&m);
-		m.now += HOUR;
+		machine_wait(&m, HOUR);
 		machine_boot(&m, &ev);
 	}
 	assert_false(m.st->safe_mode);
@@ -1470,9 +1655,9 @@ static void crashes_further_apart_than_the_window_never_escalate(void **state)
 	start = m.st->nr_decisions;
 	for (i = 0; i < 10; i++) {
 		machine_boot(&m, &ev);		/* judges the crash after good */
-		m.now += 120;
+		machine_wait(&m, 300);
 		machine_good(&m);		/* content 5 is LKG now: that is fine */
-		m.now += 2 * HOUR;		/* and crashes two hours later */
+		machine_wait(&m, 2 * HOUR);		/* and crashes two hours later */
 	}
 	assert_int_equal(m.st->nr_decisions - start, 11);	/* 10 counts, 1 promotion */
 	for (i = start; i < m.st->nr_decisions; i++)
@@ -1481,6 +1666,105 @@ static void crashes_further_apart_than_the_window_never_escalate(void **state)
 			fail_msg("decisions:%s", describe(m.st, start));
 	assert_int_equal(ext_named(m.st, X)->status, BG_EXT_ENABLED);
 	assert_int_equal(ext_named(m.st, X)->chosen, 5);
+}
+
+/*
+ * Regression: X crashed after "good", then the RTC was set back a year;
+ * X crashed again two days (of running) later.  The first crash's time
+ * lay a year "ahead", inside the window for a year to come: the two were
+ * counted as one failure and content 5, its LKG, was disabled.
+ */
+static void rtc_set_back_does_not_keep_a_crash_in_the_window(void **state)
+{
+	static const struct row r = {
+		.last = REACHED_GOOD,
+		.ext = { { X, .active = 5, .lkg = 5, .changed_ago = DAY }, Y_OLD },
+	};
+	static const enum bg_action want[] = { BG_ACT_COUNT, BG_ACT_COUNT };
+	struct bg_evidence ev = evidence(BG_EV_SHIM_FAULT, X, "event", 5);
+	struct machine m;
+	uint32_t start;
+
+	(void)state;
+	machine_init(&m, &r);
+	start = m.st->nr_decisions;
+	machine_boot(&m, &ev);			/* boot 7 crashed after good: 1 of 2 */
+	m.now -= YEAR;				/* the RTC is set back a year */
+	machine_wait(&m, 300);
+	machine_good(&m);
+	machine_wait(&m, 2 * DAY);		/* two days later X crashes again */
+	machine_boot(&m, &ev);
+	assert_actions(m.st, start, want, ARRAY_SIZE(want));
+	assert_int_equal(ext_named(m.st, X)->status, BG_EXT_ENABLED);
+	assert_int_equal(ext_named(m.st, X)->nr_crashes, 1);
+}
+
+/*
+ * Regression: X crashed after "good"; in the next boot the RTC jumped a
+ * day ahead and X crashed again a minute after "good".  The first crash
+ * looked a day old, out of the window: X crashed after every boot and
+ * was never stopped.
+ */
+static void rtc_set_ahead_still_counts_crashes_together(void **state)
+{
+	static const struct row r = {
+		.last = REACHED_GOOD,
+		.ext = { { X, .active = 5, .lkg = 5, .changed_ago = DAY }, Y_OLD },
+	};
+	static const enum bg_action want[] = { BG_ACT_COUNT, BG_ACT_DISABLE };
+	struct bg_evidence ev = evidence(BG_EV_SHIM_FAULT, X, "event", 5);
+	struct machine m;
+	uint32_t start;
+
+	(void)state;
+	machine_init(&m, &r);
+	start = m.st->nr_decisions;
+	machine_boot(&m, &ev);			/* boot 7 crashed after good: 1 of 2 */
+	m.now += DAY;				/* the RTC jumps a day ahead */
+	machine_wait(&m, 300);
+	machine_good(&m);
+	machine_wait(&m, 60);			/* a minute later X crashes again */
+	machine_boot(&m, &ev);
+	assert_actions(m.st, start, want, ARRAY_SIZE(want));
+	assert_int_equal(ext_named(m.st, X)->status, BG_EXT_DISABLED);
+}
+
+/*
+ * Regression: content 5 taken live from staging; the RTC then stepped a
+ * day ahead (NTP after a dead CMOS battery).  A minute later "good" ran
+ * again (the timer, or an operator): 5 became LKG after 60 s of running.
+ * The next boot (RTC a year behind now) runs it through probation: then.
+ */
+static void probation_is_running_time_whatever_the_rtc_does(void **state)
+{
+	static const struct row r = {
+		.last = REACHED_GOOD,
+		.ext = { { X, .active = 4, .lkg = 4, .changed_ago = DAY }, Y_OLD },
+	};
+	struct bg_evidence none = evidence(BG_EV_NONE, NULL, NULL, 0);
+	struct machine m;
+	struct bg_ext *x;
+
+	(void)state;
+	machine_init(&m, &r);
+	/* bl_stage()'s make_active(): the shim took 5, it runs from now */
+	x = ext_named(m.st, X);
+	x->active = x->chosen = x->load_version = 5;
+	x->active_since = x->changed_at = m.now;
+	x->load_uptime = m.uptime;
+	m.now += DAY;
+	machine_wait(&m, 60);
+	machine_good(&m);
+	assert_int_equal(ext_named(m.st, X)->lkg, 4);
+	machine_shutdown(&m);
+	m.now -= YEAR;
+	machine_boot(&m, &none);
+	machine_wait(&m, m.cfg.probation - 1);
+	machine_good(&m);
+	assert_int_equal(ext_named(m.st, X)->lkg, 4);
+	machine_wait(&m, 1);
+	machine_good(&m);
+	assert_int_equal(ext_named(m.st, X)->lkg, 5);
 }
 
 static void boot_ids_increase_and_history_keeps_the_newest(void **state)
@@ -1496,10 +1780,10 @@ static void boot_ids_increase_and_history_keeps_the_newest(void **state)
 		machine_boot(&m, &ev);
 		assert_int_equal(m.st->current_boot, i);
 		assert_int_equal(m.st->nr_boots, i < BG_MAX_BOOTS ? i : BG_MAX_BOOTS);
-		m.now += 60;
+		machine_wait(&m, 60);
 		machine_good(&m);
 		machine_shutdown(&m);
-		m.now += HOUR;
+		machine_wait(&m, HOUR);
 	}
 	for (i = 0; i < BG_MAX_BOOTS; i++)
 		assert_int_equal(m.st->boots[i].id, 2 * BG_MAX_BOOTS + 1 + i);
@@ -1520,7 +1804,7 @@ static void decision_log_keeps_the_newest(void **state)
 	machine_init(&m, &r);
 	machine_boot(&m, &ev);			/* boot 1: nothing to judge */
 	for (i = 0; i < 100; i++) {		/* boots 2..101 each judge a failure */
-		m.now += 90;
+		machine_wait(&m, 90);
 		machine_boot(&m, &ev);
 	}
 	assert_int_equal(m.st->nr_decisions, BG_MAX_DECISIONS);
@@ -1547,7 +1831,7 @@ static void shim_fault_naming_new_extension_with_store_full_is_unattributed(void
 		assert_non_null(bg_state_ext(in, name, true));
 		in->ext[i].active = in->ext[i].lkg = in->ext[i].chosen = 1;
 	}
-	bg_policy_boot(in, &ev, &bg_default_config, NOW, out);
+	bg_policy_boot(in, &ev, &bg_default_config, NOW, BOOT_UPTIME, out);
 	assert_int_equal(out->nr_ext, BG_MAX_EXT);
 	assert_int_equal(out->nr_decisions, in->nr_decisions + 1);
 	assert_int_equal(out->decisions[in->nr_decisions].action, BG_ACT_COUNT);
@@ -1588,7 +1872,7 @@ static void failing_content_is_not_chosen_again_when_newer_is_staged(void **stat
 			fail_msg("boot %llu gives X content %llu again right after it failed:%s",
 				 (unsigned long long)m.st->current_boot,
 				 (unsigned long long)failed, describe(m.st, 2));
-		m.now += 90;
+		machine_wait(&m, 90);
 	}
 }
 
@@ -1637,7 +1921,7 @@ static void failures_naming_a_disabled_extension_still_escalate(void **state)
 	machine_init(&m, &r);
 	for (i = 0; i < m.cfg.threshold + BG_MAX_EXT && !m.st->safe_mode; i++) {
 		machine_boot(&m, &ev);
-		m.now += 90;
+		machine_wait(&m, 90);
 	}
 	if (!m.st->safe_mode)
 		fail_msg("%u failed boots naming disabled %s, no safe mode; decisions:%s",
@@ -1676,9 +1960,9 @@ static void restaging_updater_loop_ends(void **state)
 			x->pending = 3;		/* stored, then the push crashes */
 			crashes++;
 			machine_boot(&m, &ev);
-			m.now += 120;
+			machine_wait(&m, 120);
 			machine_good(&m);
-			m.now += 60;
+			machine_wait(&m, 60);
 		}
 		if (!force) {
 			/* the second round is refused, naming the crash */
@@ -1774,10 +2058,10 @@ static void strikes_are_forgotten_after_good_boots(void **state)
 	machine_boot(&m, &ev);			/* rollback 5 -> 4: strike 1 */
 	assert_int_equal(ext_named(m.st, X)->strikes, 1);
 	for (i = 0; i < m.cfg.forget_after; i++) {
-		m.now += 600;
+		machine_wait(&m, 600);
 		machine_good(&m);
 		machine_shutdown(&m);
-		m.now += 60;
+		machine_wait(&m, 60);
 		machine_boot(&m, &none);
 	}
 	assert_int_equal(ext_named(m.st, X)->strikes, 0);
@@ -1812,6 +2096,9 @@ int main(void)
 		T(attributed_ladder_rolls_back_then_disables_for_good),
 		T(unattributed_ladder_ends_in_safe_mode),
 		T(crashes_further_apart_than_the_window_never_escalate),
+		T(rtc_set_back_does_not_keep_a_crash_in_the_window),
+		T(rtc_set_ahead_still_counts_crashes_together),
+		T(probation_is_running_time_whatever_the_rtc_does),
 		T(boot_ids_increase_and_history_keeps_the_newest),
 		T(decision_log_keeps_the_newest),
 		T(shim_fault_naming_new_extension_with_store_full_is_unattributed),

@@ -603,6 +603,44 @@ static void stage_makes_content_the_shim_took_active_and_chosen(void **state)
 	assert_memory_equal(got, b.data, b.len);
 }
 
+/*
+ * Probation runs on CLOCK_BOOTTIME from when the shim took the content:
+ * the loader ran 10 in this boot since uptime 5; the shim takes 11 at
+ * uptime 1234, its probation starts there.  12, staged at uptime 2000
+ * while the extension is not registered, runs only from its next load:
+ * this boot's 11 keeps its start.
+ */
+static void stage_starts_probation_on_the_uptime_the_shim_took_it(void **state)
+{
+	struct t *t = *state;
+	struct bl_stage_result res;
+	struct bg_state *st;
+	struct bg_ext *e;
+
+	st = usual(t);
+	e = bg_state_ext(st, EXT, false);
+	e->load_boot = BOOT;
+	snprintf(e->load_result, sizeof(e->load_result), "loaded");
+	e->load_version = 10;
+	e->load_uptime = 5;
+	save(t, st);
+	t->ctx.uptime = 1234;
+	stage_ok(t, content_file(t, make_content(EXT, 11), "c11"), &res);
+	assert_contains(res.detail, "the shim took it");
+	e = state_ext(t, EXT);
+	assert_int_equal(e->load_version, 11);
+	assert_int_equal(e->load_uptime, 1234);
+
+	t->ctx.uptime = 2000;
+	file_schema(t, t->e, FX_SCHEMA_VER);
+	fk_unregister(t->fk, EXT);
+	stage_ok(t, content_file(t, make_content(EXT, 12), "c12"), &res);
+	e = state_ext(t, EXT);
+	assert_int_equal(e->active, 12);
+	assert_int_equal(e->load_version, 11);
+	assert_int_equal(e->load_uptime, 1234);
+}
+
 static void stage_journals_the_push_for_the_boot_in_progress(void **state)
 {
 	struct t *t = *state;
@@ -1201,6 +1239,7 @@ int main(void)
 		T(stage_reads_the_schema_from_the_shim_before_the_configured_file),
 		T(stage_uses_the_configured_schema_when_the_extension_is_not_running),
 		T(stage_makes_content_the_shim_took_active_and_chosen),
+		T(stage_starts_probation_on_the_uptime_the_shim_took_it),
 		T(stage_journals_the_push_for_the_boot_in_progress),
 		T(stage_push_is_journalled_and_pending_while_it_runs),
 		T(stage_refused_by_the_shim_keeps_the_old_content_with_the_shims_reason),

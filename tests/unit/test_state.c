@@ -319,6 +319,7 @@ static struct bg_state *full_state(void)
 	st->current_boot = UINT64_MAX - 2;
 	st->consecutive_failures = UINT32_MAX;
 	st->unexplained_failures = 7;
+	st->run_time = INT64_MAX - 3;
 	st->safe_mode = true;
 	snprintf(st->safe_mode_reason, sizeof(st->safe_mode_reason), "%s", tricky);
 
@@ -331,6 +332,7 @@ static struct bg_state *full_state(void)
 		b->started = i == 0 ? INT64_MIN : i == 1 ? INT64_MAX : T0 + i * 100;
 		b->good_at = -5 - (int64_t)i;
 		b->shutdown_at = i;
+		b->uptime = i == 2 ? INT64_MAX : 60 * (int64_t)i;
 		b->end = (enum bg_boot_end)(i % (BG_END_FAILED + 1));
 		ev->kind = (enum bg_evidence_kind)(i % (BG_EV_SHIM_FAULT + 1));
 		if (i == 3)	/* the longest the field holds */
@@ -342,6 +344,7 @@ static struct bg_state *full_state(void)
 		ev->panic = i & 1;
 		ev->oops = i & 2;
 		ev->watchdog_reset = i & 4;
+		ev->uptime = i == 5 ? INT64_MAX : 7 * (int64_t)i;
 		if (i == 4)
 			fill_string(ev->detail, sizeof(ev->detail), "detail \"x\" \\ ");
 		else
@@ -374,8 +377,15 @@ static struct bg_state *full_state(void)
 		e->changed_at = T0 - 3 * i;
 		e->failures = i == 7 ? UINT32_MAX : 3 * i;
 		e->nr_crashes = i % (BG_MAX_CRASHES + 1);
-		for (j = 0; j < e->nr_crashes; j++)
-			e->crashes[j] = j == 0 && i == 8 ? INT64_MIN : T0 - 100 * (int64_t)j;
+		for (j = 0; j < e->nr_crashes; j++) {
+			e->crashes[j].boot = i == 9 ? UINT64_MAX - j : 900 + j;
+			e->crashes[j].run_time = j == 1 && i == 8 ? INT64_MAX : 5000 + 60 * (int64_t)j;
+			e->crashes[j].at = j == 0 && i == 8 ? INT64_MIN : T0 - 100 * (int64_t)j;
+		}
+		e->load_boot = 1000 + i;
+		e->load_version = i;
+		e->load_uptime = i == 10 ? INT64_MAX : 5 + (int64_t)i;
+		snprintf(e->load_result, sizeof(e->load_result), "loaded");
 	}
 
 	st->nr_decisions = BG_MAX_DECISIONS;
@@ -416,6 +426,58 @@ static void round_trip_keeps_every_field(void **state)
 
 	(void)state;
 	decode_file(&f, back, &msg);
+	assert_memory_equal(back, st, sizeof(*st));
+}
+
+/*
+ * A state written before the guard kept its own clock: no running time,
+ * no boot or load uptimes, no dump time stamps, and crashes known only
+ * by their wall-clock times.  It loads; the times read 0, and the
+ * crashes, which no RTC can place, are out of the window.
+ */
+static void state_from_before_the_uptime_fields_loads(void **state)
+{
+	struct bg_state *st = full_state(), *back = new_state();
+	struct bulkhead_msg msg = { "" };
+	struct file f = encode(st);
+	size_t h = header_len(&f);
+	struct json_object *root = json_tokener_parse(fmt("%.*s", (int)(f.len - h), f.data + h));
+	struct json_object *a, *o;
+	const char *text;
+	size_t i;
+	uint32_t k;
+
+	(void)state;
+	assert_non_null(root);
+	json_object_object_del(root, "run_time");
+	assert_true(json_object_object_get_ex(root, "boots", &a));
+	for (i = 0; i < json_object_array_length(a); i++) {
+		o = json_object_array_get_idx(a, i);
+		json_object_object_del(o, "uptime");
+		assert_true(json_object_object_get_ex(o, "evidence", &o));
+		json_object_object_del(o, "uptime");
+	}
+	assert_true(json_object_object_get_ex(root, "extensions", &a));
+	for (i = 0; i < json_object_array_length(a); i++) {
+		o = json_object_array_get_idx(a, i);
+		json_object_object_del(o, "recent_crashes");
+		assert_true(json_object_object_get_ex(o, "load", &o));
+		json_object_object_del(o, "uptime");
+	}
+	text = fmt("%s", json_object_to_json_string(root));
+	json_object_put(root);
+	assert_null(strstr(text, "uptime"));
+	assert_null(strstr(text, "run_time"));
+	assert_int_equal(bg_state_decode(text, strlen(text), back, &msg), 0);
+
+	st->run_time = 0;
+	for (k = 0; k < st->nr_boots; k++)
+		st->boots[k].uptime = st->boots[k].evidence.uptime = 0;
+	for (k = 0; k < st->nr_ext; k++) {
+		st->ext[k].load_uptime = 0;
+		st->ext[k].nr_crashes = 0;
+		memset(st->ext[k].crashes, 0, sizeof(st->ext[k].crashes));
+	}
 	assert_memory_equal(back, st, sizeof(*st));
 }
 
@@ -1305,6 +1367,19 @@ static const struct json_row json_rows[] = {
 	 */
 	{ "crash_time_not_a_number", SET, "extensions/8/crashes/0", "\"yesterday\"",
 	  "crashes" },
+	{ "too_many_recent_crashes", GROW, "extensions/8/recent_crashes", "9",
+	  "'recent_crashes' has 9 entries, at most 8" },
+	{ "recent_crash_not_an_object", SET, "extensions/8/recent_crashes/0", "1200",
+	  "'recent_crashes' holds 1200, not a crash" },
+	{ "recent_crash_without_its_boot", DELETE, "extensions/8/recent_crashes/0/boot", NULL,
+	  "state extension recent crash: 'boot' missing or not a int" },
+	{ "recent_crash_run_time_not_a_number", SET, "extensions/8/recent_crashes/1/run_time",
+	  "\"an hour\"", "'run_time' missing or not a int" },
+	{ "run_time_not_a_number", SET, "run_time", "1.5", "'run_time' missing or not a int" },
+	{ "boot_uptime_not_a_number", SET, "boots/3/uptime", "null",
+	  "state boot: 'uptime' missing or not a int" },
+	{ "load_uptime_not_a_number", SET, "extensions/2/load/uptime", "\"5\"",
+	  "state extension load: 'uptime' missing or not a int" },
 };
 
 static struct json_object *json_at(struct json_object *o, const char *seg)
@@ -1425,6 +1500,7 @@ int main(void)
 	static const struct CMUnitTest plain[] = {
 		T(round_trip_keeps_every_field),
 		T(round_trip_of_a_zeroed_state),
+		T(state_from_before_the_uptime_fields_loads),
 		T(header_line_names_format_digest_and_length),
 		T(decode_refuses_without_touching_result),
 		T(fresh_dir_loads_as_new_machine),
