@@ -33,7 +33,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	     -Wformat=2 -Wno-format-nonliteral
-CPPFLAGS  += -D_GNU_SOURCE -Ilib -Icommon -Iboot-guard -Iloader
+CPPFLAGS  += -D_GNU_SOURCE -Ilib -Icommon -Istate -Iboot-guard -Iloader
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 $(WARN) $(PKG_CFLAGS)
 # a tool links only the libraries it calls (bulkhead-load no zlib)
@@ -41,19 +41,20 @@ LDFLAGS   += -Wl,--as-needed
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=all
 # The test variants of the three tools (TEST_BIN, never installed) also
-# take their paths and clock from BULKHEAD_* variables (boot-guard/env.c),
+# take their paths and clock from BULKHEAD_* variables (state/env.c),
 # so the CLI and VM tests run against fixture directories; the tools
 # `make` builds and `make install` installs ignore those variables.
 TEST_BIN  := $(BUILD)/test-bin
 TEST_HOOKS := -DBULKHEAD_TEST_HOOKS
 
 LIB_SRCS    := $(wildcard lib/*.c)
-COMMON_SRCS := $(wildcard common/*.c) $(filter-out boot-guard/main.c,$(wildcard boot-guard/*.c)) \
+COMMON_SRCS := $(wildcard common/*.c) $(wildcard state/*.c) \
+	       $(filter-out boot-guard/main.c,$(wildcard boot-guard/*.c)) \
 	       $(filter-out loader/main.c,$(wildcard loader/*.c))
 CTL_SRCS    := $(wildcard ctl/*.c)
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_HELPERS := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
-HDRS        := $(wildcard lib/*.h common/*.h ctl/*.h boot-guard/*.h loader/*.h tests/unit/*.h)
+HDRS        := $(wildcard lib/*.h common/*.h state/*.h ctl/*.h boot-guard/*.h loader/*.h tests/unit/*.h)
 
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOLS       := bulkheadctl bulkhead-guard bulkhead-load
@@ -85,6 +86,14 @@ deps:
 	@sh scripts/deps.sh
 
 # ---- userspace --------------------------------------------------------
+
+# Layering: state/ (the state store, boot identity, logging) sees only lib/
+# and common/; boot-guard/ and loader/ see state/ and never each other.
+# Only bulkheadctl and the tests, which use both, see everything.
+LAYER_BASE := -D_GNU_SOURCE -Ilib -Icommon -Istate
+$(foreach d,$(BUILD) $(BUILD)/asan $(TEST_BIN),$(eval $(d)/state/%.o: CPPFLAGS = $(LAYER_BASE)))
+$(foreach d,$(BUILD) $(BUILD)/asan $(TEST_BIN),$(eval $(d)/boot-guard/%.o: CPPFLAGS = $(LAYER_BASE) -Iboot-guard))
+$(foreach d,$(BUILD) $(BUILD)/asan $(TEST_BIN),$(eval $(d)/loader/%.o: CPPFLAGS = $(LAYER_BASE) -Iloader))
 
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)

@@ -7,7 +7,6 @@
 
 #include "policy.h"
 
-#define BG_CMDLINE_MAX_DISABLE 16
 #define BG_CMDLINE_MAX_WARNINGS 8
 
 /**

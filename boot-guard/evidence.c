@@ -56,40 +56,6 @@
 /* NAME, NAME.1 ... NAME.99 in one boot's archive */
 #define BG_ARCHIVE_COPIES	100
 
-const char *bg_evidence_kind_name(enum bg_evidence_kind kind)
-{
-	switch (kind) {
-	case BG_EV_NONE:
-		return "none";
-	case BG_EV_WATCHDOG:
-		return "watchdog";
-	case BG_EV_PANIC:
-		return "panic";
-	case BG_EV_LOADER:
-		return "loader";
-	case BG_EV_OOPS_MODULE:
-		return "oops-module";
-	case BG_EV_SHIM_FAULT:
-		return "shim-fault";
-	}
-	return "invalid";
-}
-
-/**
- * bg_evidence_certain() - does @ev name its culprit beyond doubt
- * @ev: gathered evidence
- *
- * The shim's line, an oops in a module and a loader step that never ended
- * each name one extension; a panic or a watchdog reset names none.
- */
-bool bg_evidence_certain(const struct bg_evidence *ev)
-{
-	if (!ev->extension[0])
-		return false;
-	return ev->kind == BG_EV_SHIM_FAULT || ev->kind == BG_EV_OOPS_MODULE ||
-	       ev->kind == BG_EV_LOADER;
-}
-
 /* ---- spans --------------------------------------------------------- */
 
 static bool is_digit(char c)

@@ -26,54 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bh_content.h"
-#include "util.h"
-
-enum bg_evidence_kind {
-	BG_EV_NONE = 0,		/* nothing: power loss or an unseen hang */
-	BG_EV_WATCHDOG,		/* watchdog card reset: a hang, no culprit */
-	BG_EV_PANIC,		/* a panic/oops record naming no extension */
-	BG_EV_LOADER,		/* loader journal: begin without end */
-	BG_EV_OOPS_MODULE,	/* oops stack/RIP line in an extension's module */
-	BG_EV_SHIM_FAULT,	/* "bulkhead: fault extension=..." line */
-};
-
-#define BG_OP_LEN	24
-#define BG_DETAIL_LEN	256
-
-/**
- * struct bg_evidence - the strongest evidence found for one boot
- * @kind: the strongest kind found
- * @extension: the extension it names ("" if none); for BG_EV_OOPS_MODULE
- *	and BG_EV_LOADER the module or extension name as found
- * @op: operation (shim line: event, take_content, ...; loader: insert,
- *	push), "" if unknown
- * @content_version: content version the shim line or the journal names, 0
- *	if none
- * @panic: a panic record was found
- * @oops: an oops record was found
- * @watchdog_reset: a watchdog reported a card reset (a hang)
- * @detail: one line for people: where it was found and what it said
- * @warning: for people only, never a culprit: the first report in a
- *	pstore record, other than the final oops or panic, whose stack names
- *	a module (a WARNING, a BUG: that did not oops, a hung task, an
- *	earlier oops): "MODULE in ORIGIN: LINE"; "" if none
- * @uptime: the latest kernel time stamp ("[ 7320.123456]") in the crash
- *	dumps read, in whole seconds since that boot began: how long the
- *	boot is known to have run; 0 if none
- */
-struct bg_evidence {
-	enum bg_evidence_kind kind;
-	char extension[BH_NAME_LEN + 1];
-	char op[BG_OP_LEN];
-	uint64_t content_version;
-	bool panic;
-	bool oops;
-	bool watchdog_reset;
-	char detail[BG_DETAIL_LEN];
-	char warning[BG_DETAIL_LEN];
-	int64_t uptime;
-};
+#include "state.h"
 
 /**
  * struct bg_sources - where evidence lives (defaults are the real paths)
@@ -89,9 +42,6 @@ struct bg_sources {
 	const char *journal_path;
 	const char *archive_dir;
 };
-
-const char *bg_evidence_kind_name(enum bg_evidence_kind kind);
-bool bg_evidence_certain(const struct bg_evidence *ev);
 
 /* parse one pstore record's text; fills @ev if stronger than what it holds */
 void bg_evidence_scan_text(const char *text, size_t len, const char *origin,

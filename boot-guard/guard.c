@@ -21,6 +21,7 @@
 #include <json.h>
 
 #include "content_json.h"
+#include "evidence.h"
 #include "guard.h"
 #include "log.h"
 

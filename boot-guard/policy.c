@@ -52,37 +52,6 @@ const struct bg_config bg_default_config = {
 	.expiry_on_new_content = true,
 };
 
-/**
- * bg_ext_crashed() - a crash named this content version of @e
- * @e: extension
- * @version: content version
- *
- * Return: true when evidence named @version in a crash (staging refuses
- * it without --force).
- */
-bool bg_ext_crashed(const struct bg_ext *e, uint64_t version)
-{
-	uint32_t i;
-
-	for (i = 0; version && i < e->nr_crashed; i++)
-		if (e->crashed[i] == version)
-			return true;
-	return false;
-}
-
-/**
- * bg_ext_ran() - the loader reported @e loaded in @boot
- * @e: extension
- * @boot: the guard's boot id
- *
- * Return: true when @e's module ran in @boot (its content, if any, is in
- * @e->load_version).
- */
-bool bg_ext_ran(const struct bg_ext *e, uint64_t boot)
-{
-	return boot && e->load_boot == boot && !strcmp(e->load_result, "loaded");
-}
-
 static void note_crashed(struct bg_ext *e, uint64_t version)
 {
 	if (!version || bg_ext_crashed(e, version))
@@ -771,35 +740,6 @@ void bg_policy_reset(const struct bg_state *in, int64_t now, struct bg_state *ou
 	}
 	bg_state_decide(out, out->current_boot, now, BG_ACT_RESET, "", 0, 0,
 			"reset by operator: failure counts, safe mode and guard-made disables cleared");
-}
-
-/**
- * bg_policy_stage_check() - may @version be staged for @e?
- * @e: the extension's state
- * @version: the new content's version
- * @force: the operator's --force
- * @msg: the reason on refusal (without the file's name)
- *
- * Return: 0, or -ESTALE for a version not above the active one or one
- * that crashed before (an updater that re-stages it would otherwise
- * restart the loop the guard ended); --force overrides both.
- */
-int bg_policy_stage_check(const struct bg_ext *e, uint64_t version, bool force,
-			  struct bulkhead_msg *msg)
-{
-	if (force)
-		return 0;
-	if (version <= e->active) {
-		bulkhead_msg_set(msg, "version %llu is not above the active version %llu (--force stages it anyway)",
-				 (unsigned long long)version, (unsigned long long)e->active);
-		return -ESTALE;
-	}
-	if (bg_ext_crashed(e, version)) {
-		bulkhead_msg_set(msg, "version %llu crashed the machine before (see 'bulkheadctl history'); --force stages it anyway",
-				 (unsigned long long)version);
-		return -ESTALE;
-	}
-	return 0;
 }
 
 /**

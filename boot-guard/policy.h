@@ -85,10 +85,6 @@ int bg_policy_enable(const struct bg_state *in, const char *name, bool enable,
 int bg_policy_pin(const struct bg_state *in, const char *name, uint64_t version,
 		  int64_t now, struct bg_state *out);
 void bg_policy_reset(const struct bg_state *in, int64_t now, struct bg_state *out);
-int bg_policy_stage_check(const struct bg_ext *e, uint64_t version, bool force,
-			  struct bulkhead_msg *msg);
-bool bg_ext_crashed(const struct bg_ext *e, uint64_t version);
-bool bg_ext_ran(const struct bg_ext *e, uint64_t boot);
 uint32_t bg_policy_health(const struct bg_state *st,
 			  void (*add)(void *arg, const char *reason), void *arg);
 

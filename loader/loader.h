@@ -8,7 +8,7 @@
 #define BL_LOADER_H
 
 #include "extconf.h"
-#include "guard.h"
+#include "env.h"
 #include "kernel.h"
 #include "state.h"
 

@@ -317,7 +317,7 @@ int bl_stage(const struct bl_ctx *c, const struct bl_stage_opts *o,
 	}
 	old_active = e->active;
 	old_pending = e->pending;
-	err = bg_policy_stage_check(e, v, o->force, &why);
+	err = bg_stage_check(e, v, o->force, &why);
 	if (err) {
 		bulkhead_msg_set(msg, "content %s for %s: %s", o->file, ec->name, why.text);
 		return err;

@@ -176,10 +176,10 @@ run "$guard" frobnicate; [ $? = 2 ] && ok "unknown command exit 2" || bad "unkno
 
 # every MESSAGE_ID the guard and the loader log has a catalog entry
 missing=""
-for id in $(sed -n 's/^#define B[GL]_MSGID_[A-Z_]*[[:space:]]*"\([0-9a-f]*\)"/\1/p' "$top/boot-guard/log.h"); do
+for id in $(sed -n 's/^#define B[GL]_MSGID_[A-Z_]*[[:space:]]*"\([0-9a-f]*\)"/\1/p' "$top/state/log.h"); do
 	grep -q "^-- $id\$" "$top/boot-guard/bulkhead.catalog" || missing="$missing $id"
 done
-[ -z "$missing" ] && [ "$(grep -c '^#define B[GL]_MSGID_' "$top/boot-guard/log.h")" -ge 22 ] &&
+[ -z "$missing" ] && [ "$(grep -c '^#define B[GL]_MSGID_' "$top/state/log.h")" -ge 22 ] &&
 	ok "every MESSAGE_ID has a catalog entry" || bad "catalog lacks:$missing"
 
 if command -v systemd-analyze >/dev/null 2>&1; then

@@ -17,7 +17,7 @@
  * and an operator's disable, enable, pin and reset.  The loader is
  * modelled as it behaves: what is enabled runs its chosen content, safe
  * mode loads nothing, not even the shim.  Staging is modelled as
- * loader/stage.c does it, through the same bg_policy_stage_check(), with
+ * loader/stage.c does it, through the same bg_stage_check(), with
  * a store that prunes what is not kept.  Time comes on two clocks, as in
  * the guard: the wall clock, which only stamps records, and each boot's
  * uptime, from which probation and the crash window are measured.  It
@@ -379,7 +379,7 @@ static enum stage_end stage(struct node *n, uint64_t v, bool crash, bool cut, in
 	int64_t now = n->start + at;
 	struct bulkhead_msg msg;
 
-	if (bg_policy_stage_check(e, v, false, &msg))
+	if (bg_stage_check(e, v, false, &msg))
 		return STAGE_REFUSED;
 	store_add(n, v);
 	e->pending = v;			/* saved before anything is risked */

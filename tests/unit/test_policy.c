@@ -1955,7 +1955,7 @@ static void restaging_updater_loop_ends(void **state)
 			struct bg_ext *x = ext_named(m.st, X);
 
 			if (x->status != BG_EXT_ENABLED ||
-			    bg_policy_stage_check(x, 3, force, &msg))
+			    bg_stage_check(x, 3, force, &msg))
 				break;
 			x->pending = 3;		/* stored, then the push crashes */
 			crashes++;
@@ -1967,7 +1967,7 @@ static void restaging_updater_loop_ends(void **state)
 		if (!force) {
 			/* the second round is refused, naming the crash */
 			assert_int_equal(round, 1);
-			assert_int_equal(bg_policy_stage_check(ext_named(m.st, X), 3, false, &msg),
+			assert_int_equal(bg_stage_check(ext_named(m.st, X), 3, false, &msg),
 					 -ESTALE);
 			assert_non_null(strstr(msg.text, "crashed"));
 			assert_int_equal(ext_named(m.st, X)->strikes, 1);

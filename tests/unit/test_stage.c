@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "fake_kernel.h"
+#include "evidence.h"
 #include "fixture.h"
 #include "journal.h"
 #include "loader.h"

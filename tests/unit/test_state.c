@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * test_state.c - the boot guard's state store (boot-guard/state.c): what
+ * test_state.c - the boot guard's state store (state/state.c): what
  * is saved is loaded back exactly, a crash at any point of a save leaves
  * the old state or the new one and never anything else, and every kind of
  * damaged file is detected and the previous copy used instead, or, when

@@ -18,7 +18,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "guard.h"
+#include "env.h"
+#include "util.h"
 
 #ifdef BULKHEAD_TEST_HOOKS
 static const char *test_override(const char *name, const char *def)

@@ -17,8 +17,64 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "evidence.h"
+#include "bh_content.h"
 #include "util.h"
+
+/*
+ * What a failed boot left behind, strongest first (boot-guard/evidence.c
+ * gathers it; the state records it with the boot).
+ */
+enum bg_evidence_kind {
+	BG_EV_NONE = 0,		/* nothing: power loss or an unseen hang */
+	BG_EV_WATCHDOG,		/* watchdog card reset: a hang, no culprit */
+	BG_EV_PANIC,		/* a panic/oops record naming no extension */
+	BG_EV_LOADER,		/* loader journal: begin without end */
+	BG_EV_OOPS_MODULE,	/* oops stack/RIP line in an extension's module */
+	BG_EV_SHIM_FAULT,	/* "bulkhead: fault extension=..." line */
+};
+
+#define BG_OP_LEN	24
+#define BG_DETAIL_LEN	256
+
+/**
+ * struct bg_evidence - the strongest evidence found for one boot
+ * @kind: the strongest kind found
+ * @extension: the extension it names ("" if none); for BG_EV_OOPS_MODULE
+ *	and BG_EV_LOADER the module or extension name as found
+ * @op: operation (shim line: event, take_content, ...; loader: insert,
+ *	push), "" if unknown
+ * @content_version: content version the shim line or the journal names, 0
+ *	if none
+ * @panic: a panic record was found
+ * @oops: an oops record was found
+ * @watchdog_reset: a watchdog reported a card reset (a hang)
+ * @detail: one line for people: where it was found and what it said
+ * @warning: for people only, never a culprit: the first report in a
+ *	pstore record, other than the final oops or panic, whose stack names
+ *	a module (a WARNING, a BUG: that did not oops, a hung task, an
+ *	earlier oops): "MODULE in ORIGIN: LINE"; "" if none
+ * @uptime: the latest kernel time stamp ("[ 7320.123456]") in the crash
+ *	dumps read, in whole seconds since that boot began: how long the
+ *	boot is known to have run; 0 if none
+ */
+struct bg_evidence {
+	enum bg_evidence_kind kind;
+	char extension[BH_NAME_LEN + 1];
+	char op[BG_OP_LEN];
+	uint64_t content_version;
+	bool panic;
+	bool oops;
+	bool watchdog_reset;
+	char detail[BG_DETAIL_LEN];
+	char warning[BG_DETAIL_LEN];
+	int64_t uptime;
+};
+
+const char *bg_evidence_kind_name(enum bg_evidence_kind kind);
+bool bg_evidence_certain(const struct bg_evidence *ev);
+
+/* names of the kernel command line's bulkhead.disable= the guard passes on */
+#define BG_CMDLINE_MAX_DISABLE	16
 
 #define BG_STATE_FORMAT		1
 #define BG_MAX_EXT		32
@@ -194,6 +250,11 @@ struct bg_boot *bg_state_boot(struct bg_state *st, uint64_t id);
 void bg_state_decide(struct bg_state *st, uint64_t boot_id, int64_t now,
 		     enum bg_action action, const char *ext, uint64_t from,
 		     uint64_t to, const char *reason);
+
+bool bg_ext_crashed(const struct bg_ext *e, uint64_t version);
+bool bg_ext_ran(const struct bg_ext *e, uint64_t boot);
+int bg_stage_check(const struct bg_ext *e, uint64_t version, bool force,
+		   struct bulkhead_msg *msg);
 
 const char *bg_action_name(enum bg_action a);
 const char *bg_boot_end_name(enum bg_boot_end e);

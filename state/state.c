@@ -980,3 +980,99 @@ int bg_state_lock(const char *dir, int *ret_fd, struct bulkhead_msg *msg)
 	*ret_fd = fd;
 	return 0;
 }
+
+/* ---- evidence, content versions ----------------------------------------- */
+
+const char *bg_evidence_kind_name(enum bg_evidence_kind kind)
+{
+	switch (kind) {
+	case BG_EV_NONE:
+		return "none";
+	case BG_EV_WATCHDOG:
+		return "watchdog";
+	case BG_EV_PANIC:
+		return "panic";
+	case BG_EV_LOADER:
+		return "loader";
+	case BG_EV_OOPS_MODULE:
+		return "oops-module";
+	case BG_EV_SHIM_FAULT:
+		return "shim-fault";
+	}
+	return "invalid";
+}
+
+/**
+ * bg_evidence_certain() - does @ev name its culprit beyond doubt
+ * @ev: gathered evidence
+ *
+ * The shim's line, an oops in a module and a loader step that never ended
+ * each name one extension; a panic or a watchdog reset names none.
+ */
+bool bg_evidence_certain(const struct bg_evidence *ev)
+{
+	if (!ev->extension[0])
+		return false;
+	return ev->kind == BG_EV_SHIM_FAULT || ev->kind == BG_EV_OOPS_MODULE ||
+	       ev->kind == BG_EV_LOADER;
+}
+
+/**
+ * bg_ext_crashed() - a crash named this content version of @e
+ * @e: extension
+ * @version: content version
+ *
+ * Return: true when evidence named @version in a crash (staging refuses
+ * it without --force).
+ */
+bool bg_ext_crashed(const struct bg_ext *e, uint64_t version)
+{
+	uint32_t i;
+
+	for (i = 0; version && i < e->nr_crashed; i++)
+		if (e->crashed[i] == version)
+			return true;
+	return false;
+}
+
+/**
+ * bg_ext_ran() - the loader reported @e loaded in @boot
+ * @e: extension
+ * @boot: the guard's boot id
+ *
+ * Return: true when @e's module ran in @boot (its content, if any, is in
+ * @e->load_version).
+ */
+bool bg_ext_ran(const struct bg_ext *e, uint64_t boot)
+{
+	return boot && e->load_boot == boot && !strcmp(e->load_result, "loaded");
+}
+
+/**
+ * bg_stage_check() - may @version be staged for @e?
+ * @e: the extension's state
+ * @version: the new content's version
+ * @force: the operator's --force
+ * @msg: the reason on refusal (without the file's name)
+ *
+ * Return: 0, or -ESTALE for a version not above the active one or one
+ * that crashed before (an updater that re-stages it would otherwise
+ * restart the loop the guard ended); --force overrides both.
+ */
+int bg_stage_check(const struct bg_ext *e, uint64_t version, bool force,
+			  struct bulkhead_msg *msg)
+{
+	if (force)
+		return 0;
+	if (version <= e->active) {
+		bulkhead_msg_set(msg, "version %llu is not above the active version %llu (--force stages it anyway)",
+				 (unsigned long long)version, (unsigned long long)e->active);
+		return -ESTALE;
+	}
+	if (bg_ext_crashed(e, version)) {
+		bulkhead_msg_set(msg, "version %llu crashed the machine before (see 'bulkheadctl history'); --force stages it anyway",
+				 (unsigned long long)version);
+		return -ESTALE;
+	}
+	return 0;
+}
