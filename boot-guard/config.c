@@ -161,8 +161,6 @@ int bg_config_load(const char *path, struct bg_guard_config *ret,
 
 /* ---- the kernel command line ------------------------------------------ */
 
-/* show(): at most BH_NAME_MAX bytes of 4 characters each, "..." and a NUL */
-#define SHOW_LEN	(4 * BH_NAME_MAX + sizeof("..."))
 
 /* the kernel's isspace() (lib/ctype.c), which takes 0xa0 as a space too */
 static bool kernel_isspace(char ch)
@@ -172,29 +170,6 @@ static bool kernel_isspace(char ch)
 	return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xa0;
 }
 
-/*
- * @s (@len bytes) for a message: unprintable bytes as \xNN, so that the
- * message stays one line, and cut after BH_NAME_MAX bytes with "...".
- */
-static const char *show(char buf[SHOW_LEN], const char *s, size_t len)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < len && i < BH_NAME_MAX; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c < 0x7f)
-			buf[o++] = (char)c;
-		else
-			o += (size_t)snprintf(buf + o, SHOW_LEN - o, "\\x%02x", c);
-	}
-	if (len > BH_NAME_MAX) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-	return buf;
-}
 
 __attribute__((format(printf, 2, 3)))
 static void cmdline_warn(struct bg_cmdline *c, const char *fmt, ...)
@@ -311,7 +286,7 @@ static int kernel_strtobool(const char *s, size_t len, bool *ret)
 
 static void cmdline_safe_mode(struct bg_cmdline *c, const struct kernel_arg *a)
 {
-	char shown[SHOW_LEN];
+	char shown[BULKHEAD_SHOW_LEN];
 
 	/* a bool parameter named alone is set, as the kernel's param_set_bool() */
 	if (!a->val)
@@ -319,21 +294,21 @@ static void cmdline_safe_mode(struct bg_cmdline *c, const struct kernel_arg *a)
 	else if (kernel_strtobool(a->val, a->val_len, &c->safe_mode))
 		cmdline_warn(c, "bulkhead.safe_mode: value '%s' is not a boolean "
 			     "(on: 1 y yes t true on, off: 0 n no f false off): ignored",
-			     show(shown, a->val, a->val_len));
+			     bulkhead_show_name(shown, a->val, a->val_len));
 }
 
 static void cmdline_disable_one(struct bg_cmdline *c, const char *s, size_t len,
 				const struct kernel_arg *a)
 {
-	char name[BH_NAME_LEN + 1], shown[SHOW_LEN], bad[SHOW_LEN];
+	char name[BH_NAME_LEN + 1], shown[BULKHEAD_SHOW_LEN], bad[BULKHEAD_SHOW_LEN];
 	size_t i;
 
 	if (!len) {
 		cmdline_warn(c, "bulkhead.disable: empty name in '%s': skipped",
-			     show(shown, a->val, a->val_len));
+			     bulkhead_show_name(shown, a->val, a->val_len));
 		return;
 	}
-	show(shown, s, len);
+	bulkhead_show_name(shown, s, len);
 	if (len > BH_NAME_MAX) {
 		cmdline_warn(c, "bulkhead.disable: name '%s' (%zu characters) longer than %d: skipped",
 			     shown, len, BH_NAME_MAX);
@@ -350,7 +325,7 @@ static void cmdline_disable_one(struct bg_cmdline *c, const char *s, size_t len,
 				break;
 		}
 		cmdline_warn(c, "bulkhead.disable: name '%s': character '%s' is not one of "
-			     "A-Z a-z 0-9 _ . -: skipped", shown, show(bad, name + i, i < len));
+			     "A-Z a-z 0-9 _ . -: skipped", shown, bulkhead_show_name(bad, name + i, i < len));
 		return;
 	}
 	for (i = 0; i < c->nr_disable; i++)
@@ -405,7 +380,7 @@ void bg_cmdline_parse(const char *text, struct bg_cmdline *ret)
 {
 	static const char prefix[] = "bulkhead.";
 	const char *p = text;
-	char shown[SHOW_LEN];
+	char shown[BULKHEAD_SHOW_LEN];
 	struct kernel_arg a;
 
 	memset(ret, 0, sizeof(*ret));
@@ -426,6 +401,6 @@ void bg_cmdline_parse(const char *text, struct bg_cmdline *ret)
 		else if (!param_is(&a, "bulkhead.dyndbg") && !param_is(&a, "bulkhead.async_probe"))
 			cmdline_warn(ret, "%s: unknown parameter (bulkhead.safe_mode and "
 				     "bulkhead.disable are): ignored",
-				     show(shown, a.param, a.param_len));
+				     bulkhead_show_name(shown, a.param, a.param_len));
 	}
 }

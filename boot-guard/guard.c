@@ -489,21 +489,6 @@ static void do_reset(const struct bg_state *in, const struct bg_config *cfg, int
 	bg_policy_reset(in, now, out);
 }
 
-/* one write to one of the shim's files: its verdict is the write's */
-static int write_shim_file(const char *path, const char *text)
-{
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	size_t len = strlen(text);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, len);
-	if (n < 0)
-		return -errno;
-	return (size_t)n == len ? 0 : -EIO;
-}
-
 /*
  * The shim's disable list (its module notifier vetoes what is on it) with
  * @names added or taken off.  -ENOENT: the shim is not loaded, and the
@@ -538,7 +523,7 @@ static int shim_disable_list(const struct bg_env *env, const char *const *names,
 	}
 	for (i = 0; add && names[i]; i++)
 		n += (size_t)snprintf(text + n, cap - n, "%s%s", n ? "," : "", names[i]);
-	err = write_shim_file(path, n ? text : "\n");
+	err = bulkhead_write_pseudo_file(path, n ? text : "\n");
 	if (err)
 		bulkhead_msg_set(msg, "%s: cannot set '%s': %s", path, text, strerror(-err));
 	return err;
@@ -584,7 +569,7 @@ static void apply_now(const struct bg_env *env, const char *ext, bool enable)
 	err = shim_disable_list(env, names, !enable, &msg);
 	if (err && err != -ENOENT)
 		bg_log(LOG_ERR, NULL, "%s", msg.text);
-	kerr = write_shim_file(state_path, enable ? "enable" : "disable");
+	kerr = bulkhead_write_pseudo_file(state_path, enable ? "enable" : "disable");
 	if (!kerr)
 		bg_log(LOG_NOTICE, NULL, "%s: %s now through the shim's kill switch, and for the boots to come",
 		       ext, enable ? "enabled" : "disabled");

@@ -51,6 +51,59 @@ int bulkhead_parse_bool(const char *text, bool *ret)
 	return -EINVAL;
 }
 
+/**
+ * bulkhead_show_name() - a name from an untrusted source, fit for a message
+ * @buf: where to put it
+ * @s: the bytes
+ * @len: their number
+ *
+ * Unprintable bytes become \xNN, so that the message stays one line, and
+ * what is longer than a name (BH_NAME_MAX bytes) is cut with "...".
+ *
+ * Return: @buf.
+ */
+const char *bulkhead_show_name(char buf[BULKHEAD_SHOW_LEN], const char *s, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len && i < BH_NAME_MAX; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f)
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, BULKHEAD_SHOW_LEN - o, "\\x%02x", c);
+	}
+	if (len > BH_NAME_MAX) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/**
+ * bulkhead_write_pseudo_file() - one write of @text to a kernel file
+ * @path: a sysfs, securityfs or procfs file
+ * @text: what to write, in one write(): its verdict is the kernel's
+ *
+ * Return: 0, or the negative errno of the open or the write (-EIO for a
+ * short write).
+ */
+int bulkhead_write_pseudo_file(const char *path, const char *text)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	size_t len = strlen(text);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, len);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
 /* open @path for reading and make sure it is a regular file */
 static int open_regular(const char *path, int *ret_fd, off_t *ret_size,
 			struct bulkhead_msg *msg)

@@ -17,6 +17,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "bh_content.h"
+
 #define BULKHEAD_MSG_LEN 512
 
 /**
@@ -56,6 +58,11 @@ static inline void bulkhead_fclosep(FILE **f)
 #define TAKE_PTR(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })
 
 int bulkhead_parse_bool(const char *text, bool *ret);
+
+/* bulkhead_show_name(): BH_NAME_MAX bytes of up to 4 characters each, "..." and a NUL */
+#define BULKHEAD_SHOW_LEN	(4 * BH_NAME_MAX + sizeof("..."))
+const char *bulkhead_show_name(char buf[BULKHEAD_SHOW_LEN], const char *s, size_t len);
+int bulkhead_write_pseudo_file(const char *path, const char *text);
 int bulkhead_read_file(const char *path, size_t max, uint8_t **ret_buf,
 		       size_t *ret_len, struct bulkhead_msg *msg);
 int bulkhead_read_file_tail(const char *path, size_t max, uint8_t **ret_buf,

@@ -113,19 +113,10 @@ static int real_read(struct bl_kernel *k, const char *ext, const char *file,
 static int real_write(struct bl_kernel *k, const char *ext, const char *file, const char *text)
 {
 	_cleanup_free_ char *path = NULL;
-	_cleanup_close_ int fd = -1;
-	size_t len = strlen(text);
-	ssize_t n;
 
 	if (shim_path(k->priv, ext, file, &path))
 		return -ENOMEM;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, len);
-	if (n < 0)
-		return -errno;
-	return (size_t)n == len ? 0 : -EIO;
+	return bulkhead_write_pseudo_file(path, text);
 }
 
 static void real_release(struct bl_kernel *k)

@@ -76,32 +76,7 @@ static int get_name(struct json_object *v, const char *key, char *buf, const cha
 	return 0;
 }
 
-/* show(): at most BH_NAME_MAX bytes of 4 characters each, "..." and a NUL */
-#define SHOW_LEN	(4 * BH_NAME_MAX + sizeof("..."))
 
-/*
- * @s (@len bytes) for a message: unprintable bytes as \xNN, so that it
- * stays one line, and cut after BH_NAME_MAX bytes with "...".
- */
-static const char *show(char buf[SHOW_LEN], const char *s, size_t len)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < len && i < BH_NAME_MAX; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c < 0x7f)
-			buf[o++] = (char)c;
-		else
-			o += (size_t)snprintf(buf + o, SHOW_LEN - o, "\\x%02x", c);
-	}
-	if (len > BH_NAME_MAX) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-	return buf;
-}
 
 __attribute__((format(printf, 2, 3)))
 static void decision_warn(struct bl_decision *d, const char *fmt, ...)
@@ -123,7 +98,7 @@ static void decision_warn(struct bl_decision *d, const char *fmt, ...)
  */
 static void add_disable(struct bl_decision *d, struct json_object *v, size_t i, const char *path)
 {
-	char shown[SHOW_LEN], bad[SHOW_LEN];
+	char shown[BULKHEAD_SHOW_LEN], bad[BULKHEAD_SHOW_LEN];
 	const char *s = json_object_get_string(v);
 	size_t len, j;
 
@@ -134,7 +109,7 @@ static void add_disable(struct bl_decision *d, struct json_object *v, size_t i, 
 	}
 	/* json-c keeps a \u0000 inside the string: the length tells */
 	len = (size_t)json_object_get_string_len(v);
-	show(shown, s, len);
+	bulkhead_show_name(shown, s, len);
 	if (!len) {
 		decision_warn(d, "decision %s: 'disable' entry %zu is an empty name: skipped", path, i);
 		return;
@@ -150,7 +125,7 @@ static void add_disable(struct bl_decision *d, struct json_object *v, size_t i, 
 		if (!bh_name_valid(one)) {
 			decision_warn(d, "decision %s: 'disable' entry %zu '%s' is not an extension name: "
 				      "character '%s' is not one of A-Z a-z 0-9 _ . -: skipped",
-				      path, i, shown, show(bad, s + j, 1));
+				      path, i, shown, bulkhead_show_name(bad, s + j, 1));
 			return;
 		}
 	}
