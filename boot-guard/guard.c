@@ -374,6 +374,8 @@ int bg_cmd_boot(const struct bg_env *env)
 		gathered = !err;
 	}
 	bg_policy_boot(in, &ev, &cfg.policy, bg_now(), bg_uptime(), out);
+	/* which kernel boot this is: good and shutdown must be this boot's */
+	bg_kernel_boot_id(env, bg_state_boot(out, out->current_boot)->kernel_id);
 	/* a failed save keeps the evidence in pstore for the next attempt */
 	if (save_state(env, out))
 		return BG_EXIT_FAILED;
@@ -405,10 +407,32 @@ int bg_cmd_boot(const struct bg_env *env)
 	return BG_EXIT_OK;
 }
 
+/*
+ * "good" and "shutdown" speak of the boot in progress, which must be the
+ * one the guard started in this kernel boot: when "bulkhead-guard boot"
+ * did not run (or failed) in this one, the boot in the state is an
+ * earlier boot that never ended well, and marking it good or shut down
+ * would hide its failure.  Unknown ids (an older state, no /proc) pass.
+ */
+static bool this_kernel_boot(const struct bg_env *env, const struct bg_state *st,
+			     const char *what)
+{
+	const struct bg_boot *b = st->current_boot ?
+				  bg_state_boot((struct bg_state *)st, st->current_boot) : NULL;
+	char kbid[BG_BOOT_ID_LEN];
+
+	if (!b || !b->kernel_id[0] || bg_kernel_boot_id(env, kbid) || !strcmp(kbid, b->kernel_id))
+		return true;
+	bg_log(LOG_ERR, NULL, "state %s: boot %llu was started in kernel boot %s, this is %s: 'bulkhead-guard boot' did not run in this one; boot %llu is not marked %s",
+	       env->state_dir, (unsigned long long)b->id, b->kernel_id, kbid,
+	       (unsigned long long)b->id, what);
+	return false;
+}
+
 static int simple_update(const struct bg_env *env,
 			 void (*fn)(const struct bg_state *in, const struct bg_config *cfg,
 				    int64_t now, struct bg_state *out, void *arg),
-			 void *arg)
+			 void *arg, const char *this_boot)
 {
 	_cleanup_free_ struct bg_state *in = calloc(1, sizeof(*in));
 	_cleanup_free_ struct bg_state *out = calloc(1, sizeof(*out));
@@ -419,6 +443,8 @@ static int simple_update(const struct bg_env *env,
 		return BG_EXIT_FAILED;
 	load_config(env, &cfg);
 	if (lock_state(env, &lock) || load_state(env, in, true))
+		return BG_EXIT_FAILED;
+	if (this_boot && !this_kernel_boot(env, in, this_boot))
 		return BG_EXIT_FAILED;
 	fn(in, &cfg.policy, bg_now(), out, arg);
 	if (save_state(env, out))
@@ -448,12 +474,12 @@ static void do_shutdown(const struct bg_state *in, const struct bg_config *cfg,
 
 int bg_cmd_good(const struct bg_env *env)
 {
-	return simple_update(env, do_good, NULL);
+	return simple_update(env, do_good, NULL, "good");
 }
 
 int bg_cmd_shutdown(const struct bg_env *env)
 {
-	return simple_update(env, do_shutdown, NULL);
+	return simple_update(env, do_shutdown, NULL, "shut down");
 }
 
 struct steer {
@@ -596,7 +622,7 @@ int bg_cmd_enable(const struct bg_env *env, const char *ext, bool enable)
 		fprintf(stderr, "bulkheadctl: extension name '%s' is not valid\n", ext);
 		return BG_EXIT_USAGE;
 	}
-	r = simple_update(env, do_enable, &s);
+	r = simple_update(env, do_enable, &s, NULL);
 	if (!r && s.result) {
 		fprintf(stderr, "bulkheadctl: state %s: no room for extension '%s'\n",
 			env->state_dir, ext);
@@ -623,7 +649,7 @@ int bg_cmd_pin(const struct bg_env *env, const char *ext, const char *version)
 			ext, version);
 		return BG_EXIT_USAGE;
 	}
-	return simple_update(env, do_pin, &s);
+	return simple_update(env, do_pin, &s, NULL);
 }
 
 int bg_cmd_reset(const struct bg_env *env)
@@ -633,7 +659,7 @@ int bg_cmd_reset(const struct bg_env *env)
 	struct bulkhead_msg msg;
 	int r;
 
-	r = simple_update(env, do_reset, NULL);
+	r = simple_update(env, do_reset, NULL, NULL);
 	if (!r && st && !bg_state_load(env->state_dir, st, &src, &msg))
 		refresh_modprobe(env, st);
 	return r;

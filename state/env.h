@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "state.h"
+
 /**
  * struct bg_env - where the guard reads and writes
  *
@@ -28,8 +30,6 @@ struct bg_env {
 	const char *modprobe_dir;	/* /run/modprobe.d; test: BULKHEAD_MODPROBE_DIR */
 	const char *securityfs_dir;	/* /sys/kernel/security/bulkhead; test: BULKHEAD_SECURITYFS_DIR */
 };
-
-#define BG_BOOT_ID_LEN		40	/* a UUID and its NUL, with room */
 
 void bg_env_init(struct bg_env *env);
 int64_t bg_now(void);		/* unix seconds; test build: BULKHEAD_NOW */

@@ -172,6 +172,7 @@ static struct json_object *boot_json(const struct bg_boot *b)
 	    !add(o, "good_at", json_object_new_int64(b->good_at)) ||
 	    !add(o, "shutdown_at", json_object_new_int64(b->shutdown_at)) ||
 	    !add(o, "uptime", json_object_new_int64(b->uptime)) ||
+	    !add(o, "kernel_id", json_object_new_string(b->kernel_id)) ||
 	    !add(o, "end", json_object_new_string(bg_boot_end_name(b->end))) ||
 	    !add(o, "evidence", evidence_json(&b->evidence))) {
 		json_object_put(o);
@@ -537,6 +538,8 @@ int bg_state_decode(const char *text, size_t len, struct bg_state *ret,
 		b->shutdown_at = get_i64(&d, o, "shutdown_at");
 		if (has(&d, o, "uptime"))
 			b->uptime = get_i64(&d, o, "uptime");
+		if (has(&d, o, "kernel_id"))
+			get_str(&d, o, "kernel_id", b->kernel_id, sizeof(b->kernel_id));
 		b->end = get_enum(&d, o, "end", end_name_i, BG_END_FAILED + 1);
 		ev = field(&d, o, "evidence", json_type_object);
 		if (ev)

@@ -76,6 +76,8 @@ bool bg_evidence_certain(const struct bg_evidence *ev);
 /* names of the kernel command line's bulkhead.disable= the guard passes on */
 #define BG_CMDLINE_MAX_DISABLE	16
 
+#define BG_BOOT_ID_LEN		40	/* a kernel boot_id (a UUID) and its NUL, with room */
+
 #define BG_STATE_FORMAT		1
 #define BG_MAX_EXT		32
 #define BG_MAX_BOOTS		16	/* boot history kept */
@@ -105,6 +107,8 @@ struct bg_boot {
 	 * crash dump.  The machine's running time adds it up (@run_time).
 	 */
 	int64_t uptime;
+	/* the kernel's boot_id when the guard started it; "" unknown */
+	char kernel_id[BG_BOOT_ID_LEN];
 	enum bg_boot_end end;
 	struct bg_evidence evidence;
 };

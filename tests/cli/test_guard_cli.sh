@@ -153,6 +153,18 @@ lguard boot && lguard boot && lguard boot && ! has "bh_x" && ! grep -q bh_x "$t/
 	[ -f "$t/lost/state/loader.journal.lost" ] &&
 	ok "a fresh state does not read the old journal's boots as its own" || bad "old journal after state loss"
 
+# one boot identity: "good" and "shutdown" must be for the boot the guard
+# started in this kernel boot; when boot did not run, the state's boot in
+# progress is an earlier one that never ended well (a state of its own)
+mkdir -p "$t/kb/state" "$t/kb/sys/random"
+echo 11111111-1111-1111-1111-111111111111 >"$t/kb/sys/random/boot_id"
+kguard() { run env BULKHEAD_STATE_DIR="$t/kb/state" BULKHEAD_PROC_SYS_KERNEL="$t/kb/sys" "$guard" "$@"; }
+kguard boot && grep -q '"kernel_id":"11111111-1111-1111-1111-111111111111"' "$t/kb/state/state" &&
+	echo 22222222-2222-2222-2222-222222222222 >"$t/kb/sys/random/boot_id" &&
+	! kguard good && has "did not run in this one; boot 1 is not marked good" &&
+	! grep -q '"good_at":[1-9]' "$t/kb/state/state" && ! kguard shutdown &&
+	ok "good and shutdown refuse a boot another kernel boot started" || bad "one boot identity"
+
 # a state that cannot be read is not a damaged one: never started afresh
 mv "$t/state" "$t/state-kept" && mkdir -p "$t/state/state" "$t/state/state.prev"
 run "$guard" boot; rc=$?
