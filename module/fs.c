@@ -373,7 +373,7 @@ static ssize_t bh_disable_write(struct file *file, const char __user *ubuf,
 	text = memdup_user_nul(ubuf, count);
 	if (IS_ERR(text))
 		return PTR_ERR(text);
-	err = bh_disable_list_set(text);
+	err = bh_disable_list_set(text, false);
 	kfree(text);
 	if (err)
 		return err;

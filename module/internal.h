@@ -96,7 +96,7 @@ extern struct mutex bh_registry_lock;
 int bh_registry_init(void);
 void bh_registry_exit(void);
 bool bh_name_disabled(const char *name);
-int bh_disable_list_set(const char *list);
+int bh_disable_list_set(const char *list, bool skip_bad);
 int bh_disable_list_show(char *buf, size_t size);
 int bh_ext_set_enabled(struct bh_ext_state *st, bool enable);
 bool bh_ext_lock(struct bh_ext_state *st);

@@ -41,12 +41,8 @@ static int __init bh_init(void)
 {
 	int err;
 
-	err = bh_disable_list_set(bh_disable_param);
-	if (err) {
-		pr_err("disable=%s: %d entries at most, each a name of up to %d characters\n",
-		       bh_disable_param, BH_DISABLE_MAX, BH_NAME_MAX);
-		return err;
-	}
+	/* a bad name is skipped with a warning: the shim loads and vetoes the rest */
+	bh_disable_list_set(bh_disable_param, true);
 	err = bh_registry_init();
 	if (err)
 		return err;

@@ -57,21 +57,35 @@ bool bh_name_disabled(const char *name)
 /**
  * bh_disable_list_set() - replace the disable list
  * @list: comma-separated names, or NULL/empty for none
+ * @skip_bad: skip a name longer than BH_NAME_MAX or past the BH_DISABLE_MAX-th
+ *	with a warning and keep the others (the module parameter: a bad name
+ *	on the command line must not keep the shim from loading, nor the
+ *	valid names from being vetoed); false: refuse the whole list (a
+ *	write to securityfs, whose writer gets the error)
  *
- * Return: 0, or -EINVAL for too many or too long names (nothing changed).
+ * Context: process context; takes bh_registry_lock.
+ * Return: 0, or -EINVAL for too many or too long names when !@skip_bad
+ * (nothing changed).
  */
-int bh_disable_list_set(const char *list)
+int bh_disable_list_set(const char *list, bool skip_bad)
 {
 	char names[BH_DISABLE_MAX][BH_NAME_LEN + 1];
-	unsigned int n = 0;
+	unsigned int n = 0, skipped = 0;
 	const char *p = list ? list : "";
 
 	while (*p) {
 		size_t len = strcspn(p, ",\n");
 
-		if (len) {
-			if (n == BH_DISABLE_MAX || len > BH_NAME_MAX)
+		if (len && (n == BH_DISABLE_MAX || len > BH_NAME_MAX)) {
+			if (!skip_bad)
 				return -EINVAL;
+			if (!skipped++)
+				pr_warn("disable: '%.*s%s' skipped: %s (at most %d names of up to %d characters); the other names are vetoed\n",
+					(int)min_t(size_t, len, BH_NAME_MAX), p,
+					len > BH_NAME_MAX ? "..." : "",
+					len > BH_NAME_MAX ? "too long" : "too many names",
+					BH_DISABLE_MAX, BH_NAME_MAX);
+		} else if (len) {
 			memcpy(names[n], p, len);
 			names[n][len] = '\0';
 			bh_normalize(names[n], names[n], sizeof(names[n]));
@@ -81,6 +95,8 @@ int bh_disable_list_set(const char *list)
 		if (*p)
 			p++;
 	}
+	if (skipped > 1)
+		pr_warn("disable: %u names skipped in all\n", skipped);
 	mutex_lock(&bh_registry_lock);
 	memcpy(bh_disabled, names, sizeof(names[0]) * n);
 	bh_nr_disabled = n;
