@@ -341,21 +341,13 @@ err_unlock:
 }
 BH_EXPORT(bh_register_extension);
 
-/**
- * bh_unregister_extension() - remove an extension
- * @ext: a registered extension (or one whose registration failed)
- *
- * Waits until no CPU is inside the extension and no content handover is
- * in progress, then calls its drop_content.  Call it from module exit;
- * once it returns the shim never calls the extension again.
+/*
+ * Take @st out of the registry (the caller holds bh_registry_lock and a
+ * reference), wait until no CPU is inside it and no handover runs, and
+ * detach it; @call_drop: hand its content back through drop_content.
  */
-void bh_unregister_extension(struct bh_extension *ext)
+static void bh_ext_remove(struct bh_ext_state *st, struct bh_extension *ext, bool call_drop)
 {
-	struct bh_ext_state *st = ext ? ext->state : NULL;
-
-	if (!st)
-		return;
-	mutex_lock(&bh_registry_lock);
 	list_del_rcu(&st->node);
 	bh_fs_remove_extension(st);
 	mutex_unlock(&bh_registry_lock);
@@ -372,7 +364,7 @@ void bh_unregister_extension(struct bh_extension *ext)
 			break;
 		schedule_timeout_uninterruptible(HZ / 50);
 	}
-	if (READ_ONCE(st->status) == BH_ST_ENABLED && !READ_ONCE(st->lock_dead))
+	if (call_drop && READ_ONCE(st->status) == BH_ST_ENABLED && !READ_ONCE(st->lock_dead))
 		bh_ext_drop(st);
 	WRITE_ONCE(st->ext, NULL);
 	kvfree(st->content);
@@ -380,12 +372,71 @@ void bh_unregister_extension(struct bh_extension *ext)
 	st->content_len = 0;
 	if (!READ_ONCE(st->lock_dead))
 		mutex_unlock(&st->content_lock);
-
 	ext->state = NULL;
+}
+
+/**
+ * bh_unregister_extension() - remove an extension
+ * @ext: a registered extension (or one whose registration failed)
+ *
+ * Waits until no CPU is inside the extension and no content handover is
+ * in progress, then calls its drop_content.  Call it from module exit;
+ * once it returns the shim never calls the extension again.  A module
+ * that goes away without calling it (its init failed after registering,
+ * or its exit forgot) is unregistered by the shim when the module goes
+ * (MODULE_STATE_GOING), without drop_content.
+ *
+ * Context: process context, may sleep.
+ */
+void bh_unregister_extension(struct bh_extension *ext)
+{
+	struct bh_ext_state *st;
+
+	if (!ext)
+		return;
+	mutex_lock(&bh_registry_lock);
+	st = ext->state;
+	if (!st) {
+		mutex_unlock(&bh_registry_lock);
+		return;
+	}
+	bh_ext_remove(st, ext, true);
 	pr_info("extension %s: unregistered\n", st->name);
 	bh_ext_put(st);
 }
 BH_EXPORT(bh_unregister_extension);
+
+/*
+ * @mod goes away (its init failed, or its exit ran) with extensions still
+ * registered: take them out before its memory is freed, and call nothing
+ * of it (its init or exit has torn down what drop_content would use).
+ * After this no CPU is inside it and none will enter it.
+ */
+static void bh_reap_module(struct module *mod)
+{
+	struct bh_ext_state *st, *found;
+
+	for (;;) {
+		found = NULL;
+		mutex_lock(&bh_registry_lock);
+		list_for_each_entry(st, &bh_extensions, node) {
+			if (st->owner == mod && st->ext) {
+				found = st;
+				break;
+			}
+		}
+		if (!found) {
+			mutex_unlock(&bh_registry_lock);
+			return;
+		}
+		kref_get(&found->ref);
+		pr_warn("extension %s: module %s is going away still registered: unregistered by the shim, drop_content not called\n",
+			found->name, mod->name);
+		bh_ext_remove(found, found->ext, false);
+		bh_ext_put(found);	/* the registration's */
+		bh_ext_put(found);	/* ours */
+	}
+}
 
 /* does @mod link against this module, i.e. is it an extension? */
 static bool bh_module_uses_shim(struct module *mod)
@@ -407,7 +458,13 @@ static int bh_module_notify(struct notifier_block *nb, unsigned long action,
 	struct module *mod = data;
 	const char *why = NULL;
 
-	if (action != MODULE_STATE_COMING || mod == THIS_MODULE)
+	if (mod == THIS_MODULE)
+		return NOTIFY_DONE;
+	if (action == MODULE_STATE_GOING) {
+		bh_reap_module(mod);
+		return NOTIFY_DONE;
+	}
+	if (action != MODULE_STATE_COMING)
 		return NOTIFY_DONE;
 	mutex_lock(&bh_registry_lock);
 	if (bh_name_disabled(mod->name))

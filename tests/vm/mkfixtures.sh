@@ -96,6 +96,7 @@ done
 # valid by the schema: bh_execwatch itself refuses a relative path
 build ew-v4-relative execwatch
 build noop-v1 noop
+build leaky-v1 leaky
 build rawparse-v1 rawparse
 build takeoops-v1 takeoops
 build takeoops-v3 takeoops
