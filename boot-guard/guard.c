@@ -140,7 +140,8 @@ static int load_config(const struct bg_env *env, struct bg_guard_config *cfg)
 	return err;
 }
 
-static void read_cmdline(const struct bg_env *env, struct bg_cmdline *c)
+/* @c from /proc/cmdline; @log: say what was skipped (boot does, once) */
+static void read_cmdline(const struct bg_env *env, struct bg_cmdline *c, bool log)
 {
 	_cleanup_free_ uint8_t *buf = NULL;
 	struct bulkhead_msg msg;
@@ -150,14 +151,16 @@ static void read_cmdline(const struct bg_env *env, struct bg_cmdline *c)
 	memset(c, 0, sizeof(*c));
 	/* /proc/cmdline has no size: read it to its end */
 	if (bulkhead_read_pseudo_file(env->cmdline, 64 * 1024, &buf, &len, &msg)) {
-		bg_log(LOG_WARNING, NULL, "kernel command line %s: no overrides this boot", msg.text);
+		if (log)
+			bg_log(LOG_WARNING, NULL, "kernel command line %s: no overrides this boot",
+			       msg.text);
 		return;
 	}
 	/* a bad value or name costs only itself: the rest of the line applies */
 	bg_cmdline_parse((char *)buf, c);
-	for (i = 0; i < c->nr_warnings && i < BG_CMDLINE_MAX_WARNINGS; i++)
+	for (i = 0; log && i < c->nr_warnings && i < BG_CMDLINE_MAX_WARNINGS; i++)
 		bg_log(LOG_WARNING, NULL, "%s", c->warnings[i].text);
-	if (c->nr_warnings > BG_CMDLINE_MAX_WARNINGS)
+	if (log && c->nr_warnings > BG_CMDLINE_MAX_WARNINGS)
 		bg_log(LOG_WARNING, NULL, "kernel command line: %u more warnings not shown",
 		       c->nr_warnings - BG_CMDLINE_MAX_WARNINGS);
 }
@@ -395,7 +398,7 @@ int bg_cmd_boot(const struct bg_env *env)
 	       bg_evidence_kind_name(ev.kind), ev.extension[0] ? " " : "", ev.extension,
 	       out->consecutive_failures);
 	log_new_decisions(in, out);
-	read_cmdline(env, &cl);
+	read_cmdline(env, &cl, true);
 	if (cl.safe_mode || cl.nr_disable)
 		bg_log(LOG_WARNING, cl.safe_mode ? BG_MSGID_SAFE_MODE : BG_MSGID_DISABLE,
 		       "kernel command line overrides for boot %llu:%s%s%s",
@@ -429,10 +432,17 @@ static bool this_kernel_boot(const struct bg_env *env, const struct bg_state *st
 	return false;
 }
 
+/*
+ * Load, change with @fn, save; @this_boot: only for the boot started in
+ * this kernel boot (what it is marked, for the message); @after: acted on
+ * once the new state is saved, with it, still under the lock.
+ */
 static int simple_update(const struct bg_env *env,
 			 void (*fn)(const struct bg_state *in, const struct bg_config *cfg,
 				    int64_t now, struct bg_state *out, void *arg),
-			 void *arg, const char *this_boot)
+			 void *arg, const char *this_boot,
+			 void (*after)(const struct bg_env *env, const struct bg_state *st,
+				       void *arg))
 {
 	_cleanup_free_ struct bg_state *in = calloc(1, sizeof(*in));
 	_cleanup_free_ struct bg_state *out = calloc(1, sizeof(*out));
@@ -450,6 +460,8 @@ static int simple_update(const struct bg_env *env,
 	if (save_state(env, out))
 		return BG_EXIT_FAILED;
 	log_new_decisions(in, out);
+	if (after)
+		after(env, out, arg);
 	return BG_EXIT_OK;
 }
 
@@ -474,12 +486,12 @@ static void do_shutdown(const struct bg_state *in, const struct bg_config *cfg,
 
 int bg_cmd_good(const struct bg_env *env)
 {
-	return simple_update(env, do_good, NULL, "good");
+	return simple_update(env, do_good, NULL, "good", NULL);
 }
 
 int bg_cmd_shutdown(const struct bg_env *env)
 {
-	return simple_update(env, do_shutdown, NULL, "shut down");
+	return simple_update(env, do_shutdown, NULL, "shut down", NULL);
 }
 
 struct steer {
@@ -534,7 +546,7 @@ static int shim_disable_list(const struct bg_env *env, const char *const *names,
 		return -ENOMEM;
 	err = bulkhead_read_pseudo_file(path, 4096, &old, &len, NULL);
 	if (err)
-		return err == -ENOENT ? -ENOENT : err;
+		return err;
 	cap = len + 2 * (BH_NAME_LEN + 2) + 2;
 	text = calloc(1, cap);
 	if (!text)
@@ -556,15 +568,13 @@ static int shim_disable_list(const struct bg_env *env, const char *const *names,
 }
 
 /* after an operator's change: the modprobe.d file from the saved state */
-static void refresh_modprobe(const struct bg_env *env, const struct bg_state *st)
+static void refresh_modprobe(const struct bg_env *env, const struct bg_state *st, void *arg)
 {
-	_cleanup_free_ uint8_t *cmd = NULL;
-	struct bg_cmdline cl = {};
-	size_t len;
+	struct bg_cmdline cl;
 
-	/* the overrides of this boot stay kept out (parsed quietly: boot logged them) */
-	if (!bulkhead_read_pseudo_file(env->cmdline, 64 * 1024, &cmd, &len, NULL))
-		bg_cmdline_parse((char *)cmd, &cl);
+	(void)arg;
+	/* the overrides of this boot stay kept out (quietly: boot logged them) */
+	read_cmdline(env, &cl, false);
 	write_modprobe(env, st, &cl);
 }
 
@@ -574,23 +584,24 @@ static void refresh_modprobe(const struct bg_env *env, const struct bg_state *st
  * disable list for a module loaded later, and /run/modprobe.d.  The state
  * (saved before this) keeps it for the boots to come.
  */
-static void apply_now(const struct bg_env *env, const char *ext, bool enable)
+static void apply_now(const struct bg_env *env, const struct bg_state *st, void *arg)
 {
-	_cleanup_free_ struct bg_state *st = calloc(1, sizeof(*st));
+	const struct steer *s = arg;
+	const char *ext = s->ext;
+	bool enable = s->enable;
 	_cleanup_free_ char *state_path = NULL;
 	const char *names[3] = { ext, NULL, NULL };
 	const struct bg_ext *e;
-	enum bg_load_source src;
 	struct bulkhead_msg msg = { "" };
 	int err, kerr;
 
-	if (!st || bg_state_load(env->state_dir, st, &src, &msg) ||
+	if (s->result ||
 	    asprintf(&state_path, "%s/extensions/%s/state", env->securityfs_dir, ext) < 0)
 		return;
-	e = bg_state_ext(st, ext, false);
+	e = bg_state_ext((struct bg_state *)st, ext, false);
 	if (e && e->module[0] && !bh_name_eq(e->module, ext))
 		names[1] = e->module;
-	refresh_modprobe(env, st);
+	refresh_modprobe(env, st, NULL);
 
 	err = shim_disable_list(env, names, !enable, &msg);
 	if (err && err != -ENOENT)
@@ -622,14 +633,12 @@ int bg_cmd_enable(const struct bg_env *env, const char *ext, bool enable)
 		fprintf(stderr, "bulkheadctl: extension name '%s' is not valid\n", ext);
 		return BG_EXIT_USAGE;
 	}
-	r = simple_update(env, do_enable, &s, NULL);
+	r = simple_update(env, do_enable, &s, NULL, apply_now);
 	if (!r && s.result) {
 		fprintf(stderr, "bulkheadctl: state %s: no room for extension '%s'\n",
 			env->state_dir, ext);
 		return BG_EXIT_FAILED;
 	}
-	if (!r)
-		apply_now(env, ext, enable);
 	return r;
 }
 
@@ -649,20 +658,12 @@ int bg_cmd_pin(const struct bg_env *env, const char *ext, const char *version)
 			ext, version);
 		return BG_EXIT_USAGE;
 	}
-	return simple_update(env, do_pin, &s, NULL);
+	return simple_update(env, do_pin, &s, NULL, NULL);
 }
 
 int bg_cmd_reset(const struct bg_env *env)
 {
-	_cleanup_free_ struct bg_state *st = calloc(1, sizeof(*st));
-	enum bg_load_source src;
-	struct bulkhead_msg msg;
-	int r;
-
-	r = simple_update(env, do_reset, NULL, NULL);
-	if (!r && st && !bg_state_load(env->state_dir, st, &src, &msg))
-		refresh_modprobe(env, st);
-	return r;
+	return simple_update(env, do_reset, NULL, NULL, refresh_modprobe);
 }
 
 /* ---- status -------------------------------------------------------------- */

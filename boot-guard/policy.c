@@ -100,6 +100,24 @@ static void enter_safe_mode(struct bg_state *st, bool guess, uint64_t boot, int6
 	bg_state_decide(st, boot, now, BG_ACT_SAFE_MODE, "", 0, 0, why);
 }
 
+static void enable(struct bg_ext *e)
+{
+	e->status = BG_EXT_ENABLED;
+	e->disabled_by_guard = false;
+	e->disabled_guess = false;
+	e->reason[0] = '\0';
+	e->failures = 0;
+}
+
+static void leave_safe_mode(struct bg_state *st)
+{
+	st->safe_mode = false;
+	st->safe_mode_guess = false;
+	st->safe_mode_good_boots = 0;
+	st->safe_mode_reason[0] = '\0';
+	st->no_shim = false;
+}
+
 static void disable(struct bg_state *st, struct bg_ext *e, bool guess, uint64_t boot,
 		    int64_t now, const char *why)
 {
@@ -115,31 +133,23 @@ static void disable(struct bg_state *st, struct bg_ext *e, bool guess, uint64_t 
 	bg_state_decide(st, boot, now, BG_ACT_DISABLE, e->name, e->chosen, 0, why);
 }
 
-/* the guard's guess ran in @prev: prefer what the loader reported loaded */
-static bool candidate(const struct bg_state *st, const struct bg_ext *e, uint64_t prev)
-{
-	uint32_t i;
-
-	if (e->status != BG_EXT_ENABLED)
-		return false;
-	for (i = 0; i < st->nr_ext; i++)
-		if (prev && st->ext[i].load_boot == prev)
-			return bg_ext_ran(e, prev);
-	return true;	/* no report from that boot: the loader never finished */
-}
-
 /* one rung when nobody can be blamed: most recent change first */
 static void step_unattributed(struct bg_state *st, const struct bg_evidence *ev,
 			      uint64_t prev, uint64_t boot, int64_t now)
 {
 	struct bg_ext *pick = NULL;
 	char why[BG_REASON_LEN];
+	bool reported = false;
 	uint32_t i;
 
+	/* guess among what ran in @prev, when the loader got to report it */
+	for (i = 0; i < st->nr_ext; i++)
+		reported |= prev && st->ext[i].load_boot == prev;
 	for (i = 0; i < st->nr_ext; i++) {
 		struct bg_ext *e = &st->ext[i];
 
-		if (candidate(st, e, prev) && (!pick || e->changed_at > pick->changed_at))
+		if (e->status == BG_EXT_ENABLED && (!reported || bg_ext_ran(e, prev)) &&
+		    (!pick || e->changed_at > pick->changed_at))
 			pick = e;
 	}
 	if (pick) {
@@ -448,11 +458,7 @@ static void expire_on_content(struct bg_state *st, const struct bg_config *cfg,
 		snprintf(why, sizeof(why), "newer content %llu staged after the disable",
 			 (unsigned long long)e->pending);
 		bg_state_decide(st, boot, now, BG_ACT_ENABLE, e->name, e->chosen, e->pending, why);
-		e->status = BG_EXT_ENABLED;
-		e->disabled_by_guard = false;
-		e->disabled_guess = false;
-		e->reason[0] = '\0';
-		e->failures = 0;
+		enable(e);
 		/* the new content is what runs now, never the one that failed */
 		e->active = e->pending;
 		e->active_since = now;
@@ -510,15 +516,6 @@ void bg_policy_boot(const struct bg_state *in, const struct bg_evidence *ev,
 	}
 }
 
-static void enable(struct bg_ext *e)
-{
-	e->status = BG_EXT_ENABLED;
-	e->disabled_by_guard = false;
-	e->disabled_guess = false;
-	e->reason[0] = '\0';
-	e->failures = 0;
-}
-
 /**
  * bg_policy_good() - the running boot is healthy
  * @in: state
@@ -557,10 +554,7 @@ void bg_policy_good(const struct bg_state *in, const struct bg_config *cfg,
 		snprintf(why, sizeof(why), "safe mode chosen without attribution expired after %u good boots",
 			 out->safe_mode_good_boots);
 		bg_state_decide(out, out->current_boot, now, BG_ACT_ENABLE, "", 0, 0, why);
-		out->safe_mode = false;
-		out->safe_mode_guess = false;
-		out->safe_mode_good_boots = 0;
-		out->safe_mode_reason[0] = '\0';
+		leave_safe_mode(out);
 	}
 	for (i = 0; i < out->nr_ext; i++) {
 		struct bg_ext *e = &out->ext[i];
@@ -670,11 +664,7 @@ int bg_policy_enable(const struct bg_state *in, const char *name, bool enable_it
 			e->name, e->chosen, e->chosen,
 			enable_it ? "enabled by operator" : "disabled by operator");
 	if (enable_it && out->safe_mode) {
-		out->no_shim = false;
-		out->safe_mode = false;
-		out->safe_mode_guess = false;
-		out->safe_mode_good_boots = 0;
-		out->safe_mode_reason[0] = '\0';
+		leave_safe_mode(out);
 		bg_state_decide(out, out->current_boot, now, BG_ACT_ENABLE, "", 0, 0,
 				"safe mode ended: an operator enabled an extension");
 	}
@@ -723,11 +713,7 @@ void bg_policy_reset(const struct bg_state *in, int64_t now, struct bg_state *ou
 	out->consecutive_failures = 0;
 	out->unexplained_failures = 0;
 	out->hang_failures = 0;
-	out->safe_mode = false;
-	out->safe_mode_guess = false;
-	out->safe_mode_good_boots = 0;
-	out->safe_mode_reason[0] = '\0';
-	out->no_shim = false;
+	leave_safe_mode(out);
 	for (i = 0; i < out->nr_ext; i++) {
 		struct bg_ext *e = &out->ext[i];
 

@@ -180,7 +180,7 @@ int main(int argc, char **argv)
 		return BL_EXIT_FAILED;
 	}
 	ctx = (struct bl_ctx){ .state_dir = state_dir, .cfg = cfg, .kernel = &k,
-			       .fsops = &bg_real_fsops, .now = bg_now(), .uptime = bg_uptime() };
+			       .fsops = &bg_real_fsops, .now = bg_now() };
 	bg_notify("STATUS=loading %s and %u extension(s)%s", BL_SHIM_MODULE, cfg->nr_ext,
 		   d->safe_mode ? " (safe mode)" : "");
 	code = bl_load(&ctx, d, rep);

@@ -23,7 +23,6 @@
 #include <unistd.h>
 
 #include <json.h>
-#include <openssl/evp.h>
 
 #include "content_json.h"
 #include "fileio.h"
