@@ -33,6 +33,7 @@ static void bh_dispatch_one(struct bh_ext_state *st, struct bh_extension *ext,
 
 	c->st = st;
 	c->op = BH_OP_EVENT;
+	c->context = bh_context();
 	c->content_version = READ_ONCE(st->content_version);
 	/* the crumb must be in place before the first instruction of the callee */
 	barrier();
@@ -58,7 +59,7 @@ static void bh_exec_probe(void *data, struct task_struct *p, pid_t old_pid,
 		struct bh_extension *ext = READ_ONCE(st->ext);
 
 		if (READ_ONCE(st->status) != BH_ST_ENABLED || !ext ||
-		    !ext->ops->handle_event)
+		    READ_ONCE(st->unregistering) || !ext->ops->handle_event)
 			continue;
 		bh_dispatch_one(st, ext, &ev);
 	}

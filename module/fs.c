@@ -17,7 +17,18 @@
  *
  * Every write needs CAP_SYS_ADMIN and changes nothing without it.  Files
  * of an extension hold a reference to its state from open to release,
- * and find out at open whether it has unregistered meanwhile.
+ * and find out at open whether it has unregistered meanwhile.  A read
+ * from offset 0 renders the file afresh (stats calls the extension's
+ * show_stats then); reads further on continue that same snapshot, so a
+ * reader sees one consistent text however small its reads are, and a
+ * descriptor held open sees new figures after lseek(0) or pread at 0.
+ *
+ * Unload: the global files' inodes carry a gate (bh_gate_fops, no owner)
+ * rather than the real file operations, so that an open racing with
+ * `rmmod bulkhead` fails with ENODEV instead of tripping the VFS's
+ * warning about a module that went away, and every name is unhashed on
+ * removal, so that a dentry someone still holds never keeps a directory
+ * (and with it the next insmod) behind.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,7 +42,6 @@
 #include "internal.h"
 
 static struct dentry *bh_root, *bh_ext_dir;
-static struct dentry *bh_global[3];
 
 enum bh_file {
 	BH_F_CONTENT,
@@ -52,10 +62,6 @@ static const char *const bh_status_names[] = {
 
 /* ---- per-extension read-only files ---------------------------------- */
 
-/*
- * Reads render the whole file at open into a buffer, so a reader sees
- * one consistent snapshot however small its reads are.
- */
 struct bh_snapshot {
 	size_t len;
 	char text[];
@@ -63,7 +69,42 @@ struct bh_snapshot {
 
 static struct bh_snapshot *bh_snapshot_alloc(size_t size)
 {
-	return kzalloc(sizeof(struct bh_snapshot) + size, GFP_KERNEL);
+	return kzalloc(sizeof(struct bh_snapshot) + size, GFP_KERNEL_ACCOUNT);
+}
+
+/* the extension's own figures, through its show_stats */
+static int bh_render_stats(struct bh_ext_state *st, struct bh_snapshot *s, size_t size)
+{
+	int n, err;
+
+	/* a faulted extension's state is suspect: never call it again */
+	if (READ_ONCE(st->status) == BH_ST_FAULTED) {
+		s->len = scnprintf(s->text, size,
+				   "faulted: the shim calls nothing in this extension\n");
+		return 0;
+	}
+	/* it must not unregister while we are inside it */
+	err = bh_ext_lock(st, false);
+	if (err)
+		return err == -ESHUTDOWN ? -EIO : err;
+	if (!st->ext || READ_ONCE(st->unregistering)) {
+		err = -ENODEV;
+		goto out_unlock;
+	}
+	if (!st->ext->ops->show_stats || READ_ONCE(st->status) == BH_ST_FAULTED)
+		goto out_unlock;
+	err = bh_cb_enter(st, BH_OP_SHOW_STATS, st->content_version);
+	if (err)
+		goto out_unlock;
+	n = st->ext->ops->show_stats(st->ext, s->text, size);
+	bh_cb_exit(st);
+	if (n < 0)
+		err = bh_user_errno(n);
+	else
+		s->len = min_t(size_t, n, size);
+out_unlock:
+	bh_ext_unlock(st);
+	return err;
 }
 
 static int bh_ext_render(struct bh_ext_state *st, enum bh_file which,
@@ -71,24 +112,10 @@ static int bh_ext_render(struct bh_ext_state *st, enum bh_file which,
 {
 	struct bh_snapshot *s;
 	size_t size = 2048;
-	int n;
+	int err = 0;
 
-	if (which == BH_F_SCHEMA) {
-		/* the schema is immutable while the extension is registered */
-		if (!bh_ext_lock(st))
-			return READ_ONCE(st->lock_dead) ? -EIO : -EINTR;
-		n = st->ext ? bh_schema_format(st->ext->schema, NULL, 0) : -ENODEV;
-		if (n >= 0) {
-			s = bh_snapshot_alloc(n + 1);
-			if (s) {
-				s->len = bh_schema_format(st->ext->schema, s->text, n + 1);
-				*ret = s;
-			}
-		}
-		mutex_unlock(&st->content_lock);
-		return n < 0 ? n : (s ? 0 : -ENOMEM);
-	}
-
+	if (which == BH_F_SCHEMA)
+		size = st->schema_len + 1;
 	s = bh_snapshot_alloc(size);
 	if (!s)
 		return -ENOMEM;
@@ -100,6 +127,11 @@ static int bh_ext_render(struct bh_ext_state *st, enum bh_file which,
 	case BH_F_STATE:
 		s->len = scnprintf(s->text, size, "%s\n",
 				   bh_status_names[READ_ONCE(st->status)]);
+		break;
+	case BH_F_SCHEMA:
+		/* formatted at registration: the schema never changes */
+		memcpy(s->text, st->schema_text, st->schema_len);
+		s->len = st->schema_len;
 		break;
 	case BH_F_LAST_ERROR:
 		spin_lock(&st->info_lock);
@@ -116,26 +148,15 @@ static int bh_ext_render(struct bh_ext_state *st, enum bh_file which,
 				   (long long)atomic64_read(&st->faults));
 		break;
 	case BH_F_STATS:
-		/* a faulted extension's state is suspect: never call it again */
-		if (READ_ONCE(st->status) == BH_ST_FAULTED) {
-			s->len = scnprintf(s->text, size,
-					   "faulted: the shim calls nothing in this extension\n");
-			break;
-		}
-		/* the extension must not unregister while we are inside it */
-		if (!bh_ext_lock(st)) {
-			kfree(s);
-			return READ_ONCE(st->lock_dead) ? -EIO : -EINTR;
-		}
-		if (st->ext && st->ext->ops->show_stats) {
-			n = st->ext->ops->show_stats(st->ext, s->text, size);
-			s->len = n > 0 ? min_t(size_t, n, size) : 0;
-		}
-		mutex_unlock(&st->content_lock);
+		err = bh_render_stats(st, s, size);
 		break;
 	default:
+		err = -EINVAL;
+		break;
+	}
+	if (err) {
 		kfree(s);
-		return -EINVAL;
+		return err;
 	}
 	*ret = s;
 	return 0;
@@ -143,6 +164,8 @@ static int bh_ext_render(struct bh_ext_state *st, enum bh_file which,
 
 struct bh_open_file {
 	struct bh_ext_state *st;
+	enum bh_file which;
+	struct mutex lock;		/* @snap: readers of one description */
 	struct bh_snapshot *snap;
 };
 
@@ -157,28 +180,21 @@ static const struct bh_file_desc bh_ext_files[BH_F__COUNT];
 static int bh_ext_file_open(struct inode *inode, struct file *file)
 {
 	const char *fname = file->f_path.dentry->d_name.name;
-	enum bh_file which = BH_F_CONTENT;
 	struct bh_open_file *of;
-	int err = 0, i;
+	int i;
 
-	for (i = 0; i < BH_F__COUNT; i++)
-		if (!strcmp(fname, bh_ext_files[i].name))
-			which = i;
-
-	of = kzalloc(sizeof(*of), GFP_KERNEL);
+	of = kzalloc(sizeof(*of), GFP_KERNEL_ACCOUNT);
 	if (!of)
 		return -ENOMEM;
+	of->which = BH_F__COUNT;
+	for (i = 0; i < BH_F__COUNT; i++)
+		if (!strcmp(fname, bh_ext_files[i].name))
+			of->which = i;
+	mutex_init(&of->lock);
 	of->st = bh_ext_get_by_inode(inode);
 	if (!of->st) {
 		kfree(of);
 		return -ENODEV;
-	}
-	if (file->f_mode & FMODE_READ)
-		err = bh_ext_render(of->st, which, &of->snap);
-	if (err) {
-		bh_ext_put(of->st);
-		kfree(of);
-		return err;
 	}
 	file->private_data = of;
 	return 0;
@@ -188,9 +204,22 @@ static ssize_t bh_ext_file_read(struct file *file, char __user *buf,
 				size_t count, loff_t *ppos)
 {
 	struct bh_open_file *of = file->private_data;
+	struct bh_snapshot *s;
+	ssize_t ret;
 
-	return simple_read_from_buffer(buf, count, ppos, of->snap->text,
-				       of->snap->len);
+	if (mutex_lock_interruptible(&of->lock))
+		return -EINTR;
+	if (*ppos == 0 || !of->snap) {
+		ret = bh_ext_render(of->st, of->which, &s);
+		if (ret)
+			goto out_unlock;
+		kfree(of->snap);
+		of->snap = s;
+	}
+	ret = simple_read_from_buffer(buf, count, ppos, of->snap->text, of->snap->len);
+out_unlock:
+	mutex_unlock(&of->lock);
+	return ret;
 }
 
 static int bh_ext_file_release(struct inode *inode, struct file *file)
@@ -257,6 +286,33 @@ static const struct bh_file_desc bh_ext_files[BH_F__COUNT] = {
 	[BH_F_STATS] = { "stats", 0444, &bh_ext_ro_fops },
 };
 
+/*
+ * Remove a securityfs name for good: unlink it, and unhash its dentry
+ * even if someone holds it.  securityfs_remove() alone leaves a held
+ * dentry hashed and positive; its directory then counts as not empty,
+ * stays behind, and makes the next creation of that name fail with
+ * EEXIST.  @wait: also wait until nobody holds it any more (a file whose
+ * inode carries the gate, which must not be entered once our text is
+ * gone); only for files that cannot be open (an open file pins us).
+ */
+static void bh_fs_remove(struct dentry *d, bool wait)
+{
+	unsigned int waited = 0;
+
+	if (!d)
+		return;
+	dget(d);
+	securityfs_remove(d);
+	d_drop(d);
+	while (wait && d_count(d) > 1) {
+		/* a lookup or an open that loses the race: gone in a moment */
+		if (++waited == 5 * HZ)
+			pr_warn("unload: %pd still in use after 5 s, waiting\n", d);
+		schedule_timeout_uninterruptible(1);
+	}
+	dput(d);
+}
+
 /* Caller holds bh_registry_lock. */
 int bh_fs_add_extension(struct bh_ext_state *st)
 {
@@ -293,29 +349,11 @@ void bh_fs_remove_extension(struct bh_ext_state *st)
 			continue;
 		/* later opens of a file still looked up find nothing */
 		d_inode(d)->i_private = NULL;
-		/*
-		 * securityfs_remove() unlinks but leaves a dentry that an open
-		 * file still holds hashed, so the directory would count as
-		 * not empty, stay behind, and make the next registration
-		 * under this name fail with EEXIST.  Unhash it, as d_delete()
-		 * does for a busy dentry after a real unlink.
-		 */
-		dget(d);
-		securityfs_remove(d);
-		d_drop(d);
-		dput(d);
+		bh_fs_remove(d, false);
 		st->files[i] = NULL;
 	}
-	/*
-	 * An open file also pins the directory's dentry (as its parent):
-	 * unhash it too, or the name stays visible and taken until close.
-	 */
-	if (st->dir) {
-		dget(st->dir);
-		securityfs_remove(st->dir);
-		d_drop(st->dir);
-		dput(st->dir);
-	}
+	/* an open file also pins the directory's dentry, as its parent */
+	bh_fs_remove(st->dir, false);
 	st->dir = NULL;
 }
 
@@ -415,22 +453,58 @@ static const struct file_operations bh_disable_fops = {
 	.llseek = default_llseek,
 };
 
+static const struct bh_file_desc bh_global_files[] = {
+	{ "version", 0444, &bh_version_fops },
+	{ "safe_mode", 0444, &bh_safe_mode_fops },
+	{ "disable", 0644, &bh_disable_fops },
+};
+
+static struct dentry *bh_global[ARRAY_SIZE(bh_global_files)];
+
+/*
+ * The gate every global file's inode carries.  It has no owner, so the
+ * VFS opens it without a module reference; the gate takes one itself,
+ * and fails with ENODEV once `rmmod bulkhead` has begun, where a real
+ * owner would make the VFS warn.  Then it puts the real operations in
+ * place, which hold that reference until the last close.  bh_fs_exit()
+ * waits until nobody holds the files' dentries before our text goes.
+ */
+static int bh_gate_open(struct inode *inode, struct file *file)
+{
+	const char *fname = file->f_path.dentry->d_name.name;
+	const struct file_operations *fops = NULL;
+	unsigned int i;
+
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+	for (i = 0; i < ARRAY_SIZE(bh_global_files); i++)
+		if (!strcmp(fname, bh_global_files[i].name))
+			fops = bh_global_files[i].fops;
+	if (!fops) {
+		module_put(THIS_MODULE);
+		return -ENODEV;
+	}
+	/* the reference taken above is the one fops->owner stands for */
+	replace_fops(file, fops);
+	return fops->open ? fops->open(inode, file) : 0;
+}
+
+static const struct file_operations bh_gate_fops = {
+	.open = bh_gate_open,
+};
+
 int bh_fs_init(void)
 {
-	static const struct bh_file_desc files[] = {
-		{ "version", 0444, &bh_version_fops },
-		{ "safe_mode", 0444, &bh_safe_mode_fops },
-		{ "disable", 0644, &bh_disable_fops },
-	};
 	struct dentry *d;
 	unsigned int i;
 
 	bh_root = securityfs_create_dir("bulkhead", NULL);
 	if (IS_ERR(bh_root))
 		return PTR_ERR(bh_root);
-	for (i = 0; i < ARRAY_SIZE(files); i++) {
-		d = securityfs_create_file(files[i].name, files[i].mode, bh_root,
-					   NULL, files[i].fops);
+	for (i = 0; i < ARRAY_SIZE(bh_global_files); i++) {
+		d = securityfs_create_file(bh_global_files[i].name,
+					   bh_global_files[i].mode, bh_root, NULL,
+					   &bh_gate_fops);
 		if (IS_ERR(d))
 			goto err_remove;
 		bh_global[i] = d;
@@ -450,12 +524,12 @@ void bh_fs_exit(void)
 {
 	int i;
 
-	securityfs_remove(bh_ext_dir);
+	bh_fs_remove(bh_ext_dir, false);
 	bh_ext_dir = NULL;
 	for (i = ARRAY_SIZE(bh_global) - 1; i >= 0; i--) {
-		securityfs_remove(bh_global[i]);
+		bh_fs_remove(bh_global[i], true);
 		bh_global[i] = NULL;
 	}
-	securityfs_remove(bh_root);
+	bh_fs_remove(bh_root, false);
 	bh_root = NULL;
 }

@@ -11,6 +11,8 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 
 #include "bulkhead.h"
@@ -32,34 +34,64 @@ enum bh_op {
 	BH_OP_EVENT,
 	BH_OP_TAKE_CONTENT,
 	BH_OP_DROP_CONTENT,
+	BH_OP_SHOW_STATS,
+};
+
+/*
+ * The context a breadcrumb was set in, or a fault happened in: 0 in a
+ * task, else the hard IRQ / softirq-serving / NMI bits of preempt_count().
+ * A fault is blamed on a breadcrumb only when the two are equal.
+ */
+static inline unsigned long bh_context(void)
+{
+	return preempt_count() & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET);
+}
+
+/* bits of bh_ext_state.flags */
+enum {
+	BH_FL_UPLOADING,	/* the content file is open for an upload */
 };
 
 /*
  * struct bh_ext_state - the shim's side of one registered extension
  *
  * Lives from registration until the last securityfs file referring to it
- * is closed (@ref).  @ext is NULL once the extension unregistered; it is
- * read and cleared under @content_lock.  The dispatch path reads @status
- * and @ext under RCU: unregistration unlinks, waits for RCU, and only
- * then clears @ext.
+ * is closed (@ref); freed after an RCU grace period, since the dispatch
+ * path and the fault notifiers walk bh_extensions under RCU.  @ext is
+ * NULL once the extension unregistered; it is cleared under
+ * @content_lock.  An unregistering extension stays on bh_extensions,
+ * marked @unregistering (no events, no new content), until its last
+ * handover is over, so that a fault inside that handover is still named.
+ *
+ * Every call into the extension's process-context callbacks
+ * (take_content, drop_content, show_stats) holds @content_lock and
+ * records itself in @cb_task/@cb_op/@cb_version; the fault notifiers
+ * find it there.
  */
 struct bh_ext_state {
 	struct list_head node;		/* bh_extensions, RCU */
+	struct rcu_head rcu;
 	struct kref ref;
 	struct bh_extension *ext;
 	struct module *owner;
 	char name[BH_NAME_LEN + 1];
-	int status;			/* enum bh_status, READ_ONCE/WRITE_ONCE */
+	char *schema_text;		/* canonical, formatted at registration */
+	size_t schema_len;
+	int status;			/* enum bh_status, READ_ONCE/cmpxchg */
+	bool unregistering;		/* READ_ONCE: leaving, no events */
+	unsigned long flags;		/* BH_FL_* */
 
-	struct mutex content_lock;	/* content, handover, last_error */
-	void *content;			/* active content (kvmalloc) or NULL */
+	struct mutex content_lock;	/* content, callbacks, last_error */
+	void *content;			/* retained content (kvmalloc) or NULL */
 	size_t content_len;
 	u64 content_version;		/* 0: none */
-	struct task_struct *handover_task;	/* in take/drop, for faults */
-	enum bh_op handover_op;
-	u64 handover_version;
+	bool ext_has_content;		/* took content it has not dropped */
+	struct task_struct *cb_task;	/* in a callback, for the notifiers */
+	enum bh_op cb_op;
+	u64 cb_version;
+	bool cb_pinned;			/* cb_task holds a ref on @owner */
 	/*
-	 * The extension oopsed during a handover: the dead task still owns
+	 * The extension oopsed inside a callback: the dead task still owns
 	 * @content_lock and never releases it.  Nothing waits for the lock
 	 * from then on; the content paths fail at once instead.
 	 */
@@ -81,6 +113,7 @@ struct bh_ext_state {
 struct bh_crumb {
 	struct bh_ext_state *st;
 	enum bh_op op;
+	unsigned long context;		/* bh_context() when it was set */
 	u64 content_version;
 };
 
@@ -99,7 +132,11 @@ bool bh_name_disabled(const char *name);
 int bh_disable_list_set(const char *list, bool skip_bad);
 int bh_disable_list_show(char *buf, size_t size);
 int bh_ext_set_enabled(struct bh_ext_state *st, bool enable);
-bool bh_ext_lock(struct bh_ext_state *st);
+int bh_ext_lock(struct bh_ext_state *st, bool need_enabled);
+void bh_ext_unlock(struct bh_ext_state *st);
+int bh_cb_enter(struct bh_ext_state *st, enum bh_op op, u64 version);
+void bh_cb_exit(struct bh_ext_state *st);
+int bh_user_errno(int err);
 void bh_ext_put(struct bh_ext_state *st);
 struct bh_ext_state *bh_ext_get_by_inode(struct inode *inode);
 

@@ -28,6 +28,7 @@ static const char *const bh_op_names[] = {
 	[BH_OP_EVENT] = "event",
 	[BH_OP_TAKE_CONTENT] = "take_content",
 	[BH_OP_DROP_CONTENT] = "drop_content",
+	[BH_OP_SHOW_STATS] = "show_stats",
 };
 
 const char *bh_op_name(enum bh_op op)

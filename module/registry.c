@@ -124,12 +124,21 @@ int bh_disable_list_show(char *buf, size_t size)
 	return n;
 }
 
+static void bh_ext_free(struct rcu_head *rcu)
+{
+	struct bh_ext_state *st = container_of(rcu, struct bh_ext_state, rcu);
+
+	kvfree(st->content);
+	kfree(st->schema_text);
+	kfree(st);
+}
+
 static void bh_ext_release(struct kref *ref)
 {
 	struct bh_ext_state *st = container_of(ref, struct bh_ext_state, ref);
 
-	kvfree(st->content);
-	kfree(st);
+	/* the event path and the fault notifiers may still be looking at it */
+	call_rcu(&st->rcu, bh_ext_free);
 }
 
 void bh_ext_put(struct bh_ext_state *st)
@@ -157,38 +166,146 @@ struct bh_ext_state *bh_ext_get_by_inode(struct inode *inode)
 }
 
 /**
- * bh_ext_lock() - take @st->content_lock unless its owner died in an oops
- * @st: the extension
+ * bh_user_errno() - what an extension's error may look like to userspace
+ * @err: a callback's return value, non-zero
  *
- * Return: true with the lock held; false when an oops inside a handover
- * left the lock owned by a dead task, which nothing may wait for.
+ * Return: @err if it is an errno userspace knows; -EIO for a positive
+ * value and for the kernel-internal codes (-ERESTARTSYS and up), which
+ * must never leave the kernel.
  */
-bool bh_ext_lock(struct bh_ext_state *st)
+int bh_user_errno(int err)
+{
+	return err > 0 || err <= -ERESTARTSYS ? -EIO : err;
+}
+
+/**
+ * bh_ext_lock() - take @st->content_lock, unless waiting cannot help
+ * @st: the extension
+ * @need_enabled: give up as soon as the extension is not enabled (a
+ *	content writer waiting behind a handover the kill switch stopped)
+ *
+ * Return: 0 with the lock held; -ESHUTDOWN when an oops inside a callback
+ * left the lock owned by a dead task (which nothing may wait for), or
+ * when @need_enabled and the extension was disabled or faulted; -EINTR
+ * on a signal.
+ */
+int bh_ext_lock(struct bh_ext_state *st, bool need_enabled)
 {
 	while (!mutex_trylock(&st->content_lock)) {
-		if (READ_ONCE(st->lock_dead))
-			return false;
-		/* a live handover may take long: poll, don't spin */
+		if (READ_ONCE(st->lock_dead) ||
+		    (need_enabled && READ_ONCE(st->status) != BH_ST_ENABLED))
+			return -ESHUTDOWN;
+		/* a live callback may take long: poll, don't spin */
 		schedule_timeout_interruptible(HZ / 50);
 		if (signal_pending(current))
-			return false;
+			return -EINTR;
 	}
-	return true;
+	return 0;
+}
+
+/**
+ * bh_cb_enter() - announce a process-context call into the extension
+ * @st: the extension; caller holds @st->content_lock
+ * @op: which callback
+ * @version: the content version it concerns, for the fault line
+ *
+ * Pins the extension's module for the duration of the call, so that
+ * rmmod of a module stuck in its callback fails with EBUSY instead of
+ * waiting for it forever, and a module on its way out is not entered.
+ *
+ * Return: 0, or -ENODEV when the module is going away.
+ */
+int bh_cb_enter(struct bh_ext_state *st, enum bh_op op, u64 version)
+{
+	if (!try_module_get(st->owner))
+		return -ENODEV;
+	st->cb_op = op;
+	st->cb_version = version;
+	st->cb_pinned = true;
+	/* the notifiers must see the op before the task */
+	smp_wmb();
+	WRITE_ONCE(st->cb_task, current);
+	return 0;
+}
+
+/**
+ * bh_cb_exit() - the call bh_cb_enter() announced returned
+ * @st: the extension; caller holds @st->content_lock
+ */
+void bh_cb_exit(struct bh_ext_state *st)
+{
+	WRITE_ONCE(st->cb_task, NULL);
+	st->cb_op = BH_OP_NONE;
+	st->cb_pinned = false;
+	module_put(st->owner);
 }
 
 /*
- * Call drop_content under the handover breadcrumb.  Caller holds
- * @st->content_lock and has made sure no event can reach the extension.
+ * Call drop_content.  Caller holds @st->content_lock and has made sure no
+ * event can reach the extension.  @pin: take a module reference for the
+ * call (not from the module's own exit, when it cannot be had).
  */
-static void bh_ext_drop(struct bh_ext_state *st)
+static void bh_ext_drop(struct bh_ext_state *st, bool pin)
 {
-	if (!st->content || !st->ext || !st->ext->ops->drop_content)
+	if (!st->ext_has_content || !st->ext)
 		return;
-	st->handover_op = BH_OP_DROP_CONTENT;
-	WRITE_ONCE(st->handover_task, current);
+	st->ext_has_content = false;
+	if (!st->ext->ops->drop_content)
+		return;
+	if (!pin) {
+		st->cb_op = BH_OP_DROP_CONTENT;
+		st->cb_version = st->content_version;
+		smp_wmb();
+		WRITE_ONCE(st->cb_task, current);
+	} else if (bh_cb_enter(st, BH_OP_DROP_CONTENT, st->content_version)) {
+		return;
+	}
 	st->ext->ops->drop_content(st->ext);
-	WRITE_ONCE(st->handover_task, NULL);
-	st->handover_op = BH_OP_NONE;
+	if (pin) {
+		bh_cb_exit(st);
+	} else {
+		WRITE_ONCE(st->cb_task, NULL);
+		st->cb_op = BH_OP_NONE;
+	}
+}
+
+/**
+ * bh_ext_unlock() - release @st->content_lock
+ * @st: the extension
+ *
+ * An extension the kill switch stopped while this holder was inside it
+ * (a take_content that took long) still holds content: hand it back
+ * through drop_content first, as the kill switch would have.
+ */
+void bh_ext_unlock(struct bh_ext_state *st)
+{
+	if (READ_ONCE(st->status) == BH_ST_DISABLED && !READ_ONCE(st->unregistering))
+		bh_ext_drop(st, true);
+	mutex_unlock(&st->content_lock);
+}
+
+/*
+ * The kill switch, off: stop events at once, whoever holds the content
+ * lock.  The content is dropped now if no callback runs, else by the
+ * callback's caller when it returns (bh_ext_unlock()).
+ */
+static int bh_ext_disable(struct bh_ext_state *st)
+{
+	int old = cmpxchg(&st->status, BH_ST_ENABLED, BH_ST_DISABLED);
+
+	if (old == BH_ST_ENABLED) {
+		/* every dispatch that saw "enabled" has left */
+		synchronize_rcu();
+		pr_warn("extension %s: disabled by kill switch\n", st->name);
+	}
+	if (mutex_trylock(&st->content_lock)) {
+		if (!st->ext) {
+			mutex_unlock(&st->content_lock);
+			return -ENODEV;
+		}
+		bh_ext_unlock(st);
+	}
+	return 0;
 }
 
 /**
@@ -197,31 +314,30 @@ static void bh_ext_drop(struct bh_ext_state *st)
  * @enable: false stops every further call into it; true lets it run again
  *	and hands it its retained content once more
  *
- * After a disable returns, no CPU is inside the extension and none will
- * enter it, so its module can be removed.
+ * A disable takes effect before it returns, even while a callback hangs:
+ * no event reaches the extension after it, content writers waiting for
+ * the extension fail with ESHUTDOWN, and its content is dropped as soon
+ * as no callback runs (at once, when none does).
  *
  * Return: 0, -ENODEV if it unregistered, -EPERM to enable an extension
  * that safe mode or the disable list refuses, -EIO to enable one that
- * faulted, or the extension's refusal of its content on re-enable.
+ * faulted, -ESHUTDOWN/-EINTR when an enable cannot get at the
+ * extension, or the extension's refusal of its content on re-enable.
  */
 int bh_ext_set_enabled(struct bh_ext_state *st, bool enable)
 {
-	int err = 0;
+	int err;
 
-	if (!bh_ext_lock(st))
-		return READ_ONCE(st->lock_dead) ? -ESHUTDOWN : -EINTR;
+	if (READ_ONCE(st->unregistering))
+		return -ENODEV;
+	if (!enable)
+		return bh_ext_disable(st);
+
+	err = bh_ext_lock(st, false);
+	if (err)
+		return err;
 	if (!st->ext) {
 		err = -ENODEV;
-		goto out_unlock;
-	}
-	if (!enable) {
-		if (READ_ONCE(st->status) == BH_ST_ENABLED) {
-			WRITE_ONCE(st->status, BH_ST_DISABLED);
-			/* every dispatch that saw "enabled" has left */
-			synchronize_rcu();
-			bh_ext_drop(st);
-			pr_warn("extension %s: disabled by kill switch\n", st->name);
-		}
 		goto out_unlock;
 	}
 	if (READ_ONCE(st->status) == BH_ST_ENABLED)
@@ -243,13 +359,15 @@ int bh_ext_set_enabled(struct bh_ext_state *st, bool enable)
 			bh_safe_mode ? "safe mode" : "on the disable list");
 		goto out_unlock;
 	}
-	WRITE_ONCE(st->status, BH_ST_ENABLED);
+	/* a fault may have raced in: never turn "faulted" back */
+	if (cmpxchg(&st->status, BH_ST_DISABLED, BH_ST_ENABLED) != BH_ST_DISABLED) {
+		err = -EIO;
+		goto out_unlock;
+	}
 	pr_warn("extension %s: enabled by kill switch\n", st->name);
 	mutex_unlock(&st->content_lock);
 	/* hand the retained content over again, as a fresh intake would */
-	if (st->content)
-		err = bh_content_commit(st, NULL, 0);
-	return err;
+	return bh_content_commit(st, NULL, 0);
 
 out_unlock:
 	mutex_unlock(&st->content_lock);
@@ -294,6 +412,13 @@ int bh_register_extension(struct bh_extension *ext)
 	st = kzalloc(sizeof(*st), GFP_KERNEL);
 	if (!st)
 		return -ENOMEM;
+	st->schema_len = bh_schema_format(ext->schema, NULL, 0);
+	st->schema_text = kmalloc(st->schema_len + 1, GFP_KERNEL);
+	if (!st->schema_text) {
+		kfree(st);
+		return -ENOMEM;
+	}
+	bh_schema_format(ext->schema, st->schema_text, st->schema_len + 1);
 	kref_init(&st->ref);
 	mutex_init(&st->content_lock);
 	spin_lock_init(&st->info_lock);
@@ -314,7 +439,7 @@ int bh_register_extension(struct bh_extension *ext)
 		goto err_unlock;
 	}
 	list_for_each_entry(it, &bh_extensions, node) {
-		if (!strcmp(it->name, ext->name)) {
+		if (!READ_ONCE(it->unregistering) && !strcmp(it->name, ext->name)) {
 			err = -EEXIST;
 			pr_err("extension %s: registration refused: already registered\n",
 			       ext->name);
@@ -336,26 +461,30 @@ int bh_register_extension(struct bh_extension *ext)
 
 err_unlock:
 	mutex_unlock(&bh_registry_lock);
+	kfree(st->schema_text);
 	kfree(st);
 	return err;
 }
 BH_EXPORT(bh_register_extension);
 
 /*
- * Take @st out of the registry (the caller holds bh_registry_lock and a
- * reference), wait until no CPU is inside it and no handover runs, and
+ * Take @st out of service (the caller holds bh_registry_lock and a
+ * reference), wait until no CPU is inside it and no callback runs, and
  * detach it; @call_drop: hand its content back through drop_content.
+ * It stays on bh_extensions until then, so that the fault notifiers can
+ * still name it if that last drop_content (or a take_content still in
+ * progress) crashes.
  */
 static void bh_ext_remove(struct bh_ext_state *st, struct bh_extension *ext, bool call_drop)
 {
-	list_del_rcu(&st->node);
+	WRITE_ONCE(st->unregistering, true);
 	bh_fs_remove_extension(st);
 	mutex_unlock(&bh_registry_lock);
 	/* events: no CPU is inside the extension after this */
 	synchronize_rcu();
 
 	/*
-	 * Wait for a handover in progress.  If one oopsed, its task died
+	 * Wait for a callback in progress.  If one oopsed, its task died
 	 * holding the lock and will never touch the content again: detach
 	 * without the lock (uninterruptibly: module exit must finish).
 	 */
@@ -365,14 +494,19 @@ static void bh_ext_remove(struct bh_ext_state *st, struct bh_extension *ext, boo
 		schedule_timeout_uninterruptible(HZ / 50);
 	}
 	if (call_drop && READ_ONCE(st->status) == BH_ST_ENABLED && !READ_ONCE(st->lock_dead))
-		bh_ext_drop(st);
+		bh_ext_drop(st, false);
 	WRITE_ONCE(st->ext, NULL);
 	kvfree(st->content);
 	st->content = NULL;
 	st->content_len = 0;
+	st->ext_has_content = false;
 	if (!READ_ONCE(st->lock_dead))
 		mutex_unlock(&st->content_lock);
 	ext->state = NULL;
+
+	mutex_lock(&bh_registry_lock);
+	list_del_rcu(&st->node);
+	mutex_unlock(&bh_registry_lock);
 }
 
 /**
@@ -420,7 +554,7 @@ static void bh_reap_module(struct module *mod)
 		found = NULL;
 		mutex_lock(&bh_registry_lock);
 		list_for_each_entry(st, &bh_extensions, node) {
-			if (st->owner == mod && st->ext) {
+			if (st->owner == mod && st->ext && !READ_ONCE(st->unregistering)) {
 				found = st;
 				break;
 			}
@@ -492,4 +626,6 @@ int bh_registry_init(void)
 void bh_registry_exit(void)
 {
 	unregister_module_notifier(&bh_module_nb);
+	/* every state freed through call_rcu is gone before our text is */
+	rcu_barrier();
 }
