@@ -183,9 +183,14 @@ check-cli: $(addprefix $(BUILD)/,$(TOOLS)) $(TEST_TOOLS)
 dkms-check:
 	@sh scripts/dkms-check.sh $(VM_KVERS)
 
+# the guests' hostile writer (many writers on one content descriptor)
+$(TEST_BIN)/bh-race: tests/vm/bh-race.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< -o $@ -luring -lpthread
+
 # the scenarios' guests run the test variants (tests/vm/lib.sh sets
 # BULKHEAD_*); the crash-loop guest runs the tools as installed
-check-vm: modules-vm $(addprefix $(BUILD)/,$(TOOLS)) $(TEST_TOOLS)
+check-vm: modules-vm $(addprefix $(BUILD)/,$(TOOLS)) $(TEST_TOOLS) $(TEST_BIN)/bh-race
 	@sh tests/vm/run-all.sh $(BUILD) $(VM_KVERS)
 	@sh tests/vm/crash/run-all.sh $(BUILD) $(VM_KVERS)
 

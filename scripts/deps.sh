@@ -12,6 +12,7 @@ build-essential pkgconf make gcc git
 linux-headers-amd64 linux-image-amd64
 linux-headers-6.12-amd64 linux-image-6.12-amd64
 libkmod-dev libcmocka-dev libjson-c-dev libinih-dev libssl-dev nettle-dev zlib1g-dev
+liburing-dev
 clang libclang-rt-14-dev
 qemu-system-x86 busybox-static cpio kmod dkms
 "

@@ -325,3 +325,32 @@ now_ns() {
 		read -r _l _l now_ns _l
 	} </proc/timer_list
 }
+
+# within_deadline SECONDS NAME CMD...: run CMD in the background and fail
+# NAME if it is still running after SECONDS, naming where it sleeps; its
+# output goes to /tmp/NAME.out, its status to /tmp/NAME.rc
+within_deadline() {
+	_s=$1
+	_n=$2
+	shift 2
+	"$@" >"/tmp/$_n.out" 2>&1 &
+	_p=$!
+	_w=0
+	# a finished child stays a zombie until waited for
+	while [ "$_w" -lt "$_s" ] && running "$_p"; do
+		sleep 1
+		_w=$((_w + 1))
+	done
+	if running "$_p"; then
+		fail "$_n-returns" "still blocked after ${_s}s: $* (in $(sed -n 's/^\[<[0-9a-f]*>\] //p' "/proc/$_p/stack" 2>/dev/null | head -n 3 | tr '\n' ' '))"
+		return 1
+	fi
+	wait "$_p"
+	echo $? >"/tmp/$_n.rc"
+	ok "$_n-returns"
+}
+
+running() {
+	_st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$_st" ] && [ "$_st" != Z ]
+}

@@ -73,7 +73,9 @@ fix_digest() {
 }
 
 # refusal NAME CLASS ERRNO-TEXT: list a damaged file and check that the
-# host validator refuses it with CLASS
+# host validator refuses it with CLASS; ERRNO-TEXT "at-close" for a file
+# the intake judges only at the upload's last close, which close() cannot
+# report (the writer sees no error; last_error and the counters do)
 refusal() {
 	host_class=$2
 	# the 64 MiB limit is the intake's: the file validator sees a file
@@ -101,6 +103,13 @@ build rawparse-v1 rawparse
 build takeoops-v1 takeoops
 build takeoops-v3 takeoops
 build eventoops-v1 eventoops
+build knobs-v1 knobs
+build knobs-v2 knobs
+build knobs-v3 knobs
+build takehang-v1 takehang
+build takehang-v2-hang takehang
+build irqoops-v1 irqoops
+build irqoops-v2-irq irqoops
 # valid by the schema: bh_takeoops's own bug is what the rule "OOPS" hits
 build takeoops-v2-oops takeoops
 # the July 2024 file: builds (the builder encodes what the source says),
@@ -177,13 +186,13 @@ put_le "$(patched bad-signature)" 140 4 1
 refusal bad-signature signature "Bad message"
 
 # the first 100 bytes: the writer closes before the header is complete, so
-# the refusal comes from close(), not write()
+# the refusal comes at the last close, not from write()
 head -c 100 "$base" >"$out/bad-truncated-header.bhc"
-refusal bad-truncated-header truncated-header "Bad message"
+refusal bad-truncated-header truncated-header at-close
 
 # the last byte cut: closed before the declared payload is complete
 head -c 188 "$base" >"$out/bad-truncated-payload.bhc"
-refusal bad-truncated-payload truncated-payload "Bad message"
+refusal bad-truncated-payload truncated-payload at-close
 
 # one byte after the declared end
 { cat "$base"; printf '\000'; } >"$out/bad-trailing.bhc"
@@ -231,6 +240,77 @@ refusal bad-too-large-total too-large "File too large"
 # exactly 64 MiB in all is within the limit: the intake takes the header
 # (and allocates 64 MiB), and the file, closed early, is truncated-payload
 put_le "$(patched limit-exact)" 96 8 $((64 * 1024 * 1024 - 160))
-refusal limit-exact truncated-payload "Bad message"
+refusal limit-exact truncated-payload at-close
+
+# ---- the stress scenario's pool (tests/vm/stress/bh-stress.c) -----------
+# stress.list: one line per file, "FILE EXTENSION VERSION [inject-take|
+# inject-event]": the extension (bh_*) for which the file's first N bytes
+# are valid content of that version, N being the size its header declares,
+# or "- 0" when they are valid content for none.  Twelve valid versions
+# per extension, each extension in a version range of its own and every
+# version below 256 (one byte: bh-stress.c explains why), each file with
+# a payload no other file has.  The two inject files are written only by
+# bh-stress's fault injector, never by its random writers.
+: >"$out/stress.list"
+# stress_file EXT SCHEMA VERSION JSON-RECORDS [TAG]: stress-EXT-VERSION.bhc
+stress_file() {
+	printf '{"extension": "bh_%s", "schema": "%s", "schema_version": 1, "content_version": %s, "records": [%s]}\n' \
+		"$1" "$2" "$3" "$4" >"$out/stress.json"
+	"$ctl" content build "$out/stress.json" -o "$out/stress-$1-$3.bhc" --schema "$fx/$2.schema" ||
+		die "stress content bh_$1 version $3 does not build"
+	echo "stress-$1-$3.bhc bh_$1 $3${5:+ $5}" >>"$out/stress.list"
+}
+# rule ID PATH [ACTION]: one record of the rule templates
+rule() {
+	printf '{"template": 1, "fields": [{"u32": %s}, {"string": "%s"}%s]}' "$1" "$2" "${3:+, {\"u32\": $3\}}"
+}
+i=0
+while [ $i -lt 12 ]; do
+	# execwatch: 1..12, 2 to 9 rules, so that sizes vary
+	v=$((i + 1))
+	recs=$(rule 1 /bin/true 0)
+	r=2
+	while [ $r -le $((2 + i % 8)) ]; do
+		recs="$recs, $(rule $r "/tmp/bh-stress-$v-$r" 0)"
+		r=$((r + 1))
+	done
+	stress_file execwatch execwatch $v "$recs"
+	stress_file noop noop $((21 + i)) "{\"template\": 1, \"fields\": [{\"u32\": $((21 + i))021}]}"
+	stress_file leaky leaky $((41 + i)) "{\"template\": 1, \"fields\": [{\"u32\": $((41 + i))041}]}"
+	f="{\"string\": \"stress-$((61 + i))\"}"
+	n=1
+	while [ $n -lt 20 ]; do
+		f="$f, {\"string\": \"$(printf '%*s' $(((n * (i + 3)) % 40)) '' | tr ' ' x)\"}"
+		n=$((n + 1))
+	done
+	stress_file rawparse rawparse $((61 + i)) "{\"template\": 291, \"fields\": [$f]}"
+	stress_file takeoops takeoops $((81 + i)) "$(rule 1 "/bin/stress-$((81 + i))")"
+	stress_file eventoops eventoops $((101 + i)) "$(rule $((101 + i)) "/bin/stress-$((101 + i))")"
+	i=$((i + 1))
+done
+# the injected faults: take_content oopses on the rule "OOPS"; the exec of
+# the armed rule's path (id 666; bh-stress makes the script) oopses in
+# handle_event
+stress_file takeoops takeoops 120 "$(rule 1 /bin/harmless), $(rule 2 OOPS)" inject-take
+stress_file eventoops eventoops 121 "$(rule 1 /bin/true), $(rule 666 /tmp/bh-stress-armed)" inject-event
+rm -f "$out/stress.json"
+# the execwatch fixtures above, valid and not; the refusals, except the one
+# that makes the shim allocate 64 MiB (the stress writers run in parallel
+# in 512 MiB); bad-trailing is ew-bad-base (valid, version 9) plus a byte
+# after its declared end; the July 2024 file (21 fields for 20)
+{
+	for n in ew-v1:1 ew-v2:2 ew-v3:3 ew-bad-base:9; do
+		echo "${n%:*}.bhc bh_execwatch ${n#*:}"
+	done
+	echo "ew-v4-relative.bhc - 0"
+	while read -r name _ _; do
+		case $name in
+		limit-exact) ;;
+		bad-trailing) echo "$name.bhc bh_execwatch 9" ;;
+		*) echo "$name.bhc - 0" ;;
+		esac
+	done <"$out/refusals.list"
+	echo "rawparse-v2-21fields.bhc - 0"
+} >>"$out/stress.list"
 
 echo "mkfixtures: $(ls "$out"/*.bhc | wc -l) content files, $(wc -l <"$out/refusals.list") refusals in $out"

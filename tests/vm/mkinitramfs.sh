@@ -125,6 +125,8 @@ for b in bulkhead-guard bulkhead-load; do
 		echo "mkinitramfs: warning: no $bin/$b (make $bin/$b): the loader scenarios will fail" >&2
 	fi
 done
+# the hostile writer the intake scenarios run, when built
+[ ! -f "$bin/bh-race" ] || copy_bin "$bin/bh-race" vm/bin
 # Debian's kmod, the real modprobe (kmod picks its applet by argv[0])
 kmod_bin=$(command -v kmod || true)
 [ -n "$kmod_bin" ] || die "kmod not found (apt-get install kmod)"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run-all.sh BUILD [KVER...] - the VM tests that reboot for real
 # (tests/vm/crash/run.sh: the crash loop, then the re-staging updater loop
-# restage-loop) on every kernel given, or, without any, on every
+# restage-loop, then irq-blame) on every kernel given, or, without any, on every
 # installed kernel a VM can boot (/boot/vmlinuz-K with /lib/modules/K/build).
 # One run at a time: each is a TCG guest that reboots by itself, and the
 # machine is shared.  Prints each run's last line and then
@@ -31,7 +31,7 @@ mkdir -p "$build/vm"
 npass=0
 nfail=0
 for k in "$@"; do
-	for s in crash restage-loop; do
+	for s in crash restage-loop irq-blame; do
 		if sh "$here/run.sh" "$build" "$k" "$s" >"$build/vm/$s-$k.out" 2>&1; then
 			npass=$((npass + 1))
 		else

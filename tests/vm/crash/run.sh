@@ -1,10 +1,12 @@
 #!/bin/sh
 # run.sh BUILD KVER [SCENARIO] - the VM tests that reboot for real, each in
-# ONE qemu process: SCENARIO "crash" (the default, below) or "restage-loop"
+# ONE qemu process: SCENARIO "crash" (the default, below), "restage-loop"
 # (restage.sh: an updater re-stages bad content after every rollback, with
 # bulkhead-load and the modules under /lib/modules as on an endpoint;
 # 6 boots, 3 crashes, ends with the culprit disabled and the machine
-# healthy).
+# healthy) or "irq-blame" (irqblame.sh: an interrupt handler crashes while
+# bh_irqoops is inside handle_event, then inside take_content; 3 boots,
+# 2 crashes, and neither is blamed on bh_irqoops).
 #
 # crash: the boot guard's crash-loop test, end to end, in ONE
 # qemu process (TCG) that reboots by itself: boot 1 runs
@@ -35,13 +37,14 @@
 set -eu
 
 [ $# -eq 2 ] || [ $# -eq 3 ] || {
-	echo "usage: $0 BUILD KVER [crash|restage-loop]" >&2
+	echo "usage: $0 BUILD KVER [crash|restage-loop|irq-blame]" >&2
 	exit 2
 }
 scenario=${3:-crash}
 case $scenario in
 crash) init=init.sh want_boots=2 want_crashes=1 ;;
 restage-loop) init=restage.sh want_boots=6 want_crashes=3 ;;
+irq-blame) init=irqblame.sh want_boots=3 want_crashes=2 ;;
 *)
 	echo "$0: unknown scenario '$scenario'" >&2
 	exit 2
@@ -70,7 +73,7 @@ die() {
 	exit 1
 }
 
-for f in "$kernel" "$kmod/bulkhead.ko" "$kmod/extra/bh_takeoops.ko" \
+for f in "$kernel" "$kmod/bulkhead.ko" "$kmod/extra/bh_takeoops.ko" "$kmod/extra/bh_irqoops.ko" \
 	"$build/bulkheadctl" "$build/bulkhead-guard" "$build/bulkhead-load"; do
 	[ -r "$f" ] || die "$f missing (cd $top && make modules-vm build/bulkheadctl build/bulkhead-guard)"
 done
@@ -115,14 +118,16 @@ kmods reed_solomon ramoops | sed 's,.*/,,' |
 grep -q '^virtio_blk' "$root/vm/kmod/disk.list" || die "no virtio_blk module for $kver"
 grep -q '^ramoops' "$root/vm/kmod/pstore.list" || die "no ramoops module for $kver"
 
-# ours; bh_takeoops must have been linked against this bulkhead.ko
-cp "$kmod/bulkhead.ko" "$kmod/extra/bh_takeoops.ko" "$root/vm/ko/"
-stale=$(/sbin/modprobe --dump-modversions "$kmod/extra/bh_takeoops.ko" 2>/dev/null |
-	while read -r crc sym; do
-		want=$(awk -v s="$sym" '$2 == s { print $1 }' "$kmod/Module.symvers")
-		[ -z "$want" ] || [ "$want" = "$crc" ] || echo "$sym"
-	done)
-[ -z "$stale" ] || die "bh_takeoops.ko built against another bulkhead.ko ($stale): rm -rf $kmod/extra; make modules-vm"
+# ours; the extensions must have been linked against this bulkhead.ko
+cp "$kmod/bulkhead.ko" "$kmod/extra/bh_takeoops.ko" "$kmod/extra/bh_irqoops.ko" "$root/vm/ko/"
+for x in bh_takeoops bh_irqoops; do
+	stale=$(/sbin/modprobe --dump-modversions "$kmod/extra/$x.ko" 2>/dev/null |
+		while read -r crc sym; do
+			want=$(awk -v s="$sym" '$2 == s { print $1 }' "$kmod/Module.symvers")
+			[ -z "$want" ] || [ "$want" = "$crc" ] || echo "$sym"
+		done)
+	[ -z "$stale" ] || die "$x.ko built against another bulkhead.ko ($stale): rm -rf $kmod/extra; make modules-vm"
+done
 
 for b in bulkheadctl bulkhead-guard bulkhead-load; do
 	cp "$build/$b" "$root/vm/bin/"
@@ -135,6 +140,10 @@ done
 for c in takeoops-v1 takeoops-v2-oops takeoops-v4-oops takeoops-v5-oops; do
 	"$build/bulkheadctl" content build "$fx/$c.json" -o "$root/vm/fixtures/$c.bhc" \
 		--schema "$fx/takeoops.schema" >/dev/null || die "$c.json does not build"
+done
+for c in irqoops-v1 irqoops-v2-irq; do
+	"$build/bulkheadctl" content build "$fx/$c.json" -o "$root/vm/fixtures/$c.bhc" \
+		--schema "$fx/irqoops.schema" >/dev/null || die "$c.json does not build"
 done
 printf '[kernel]\npanic_timeout = 1\npanic_on_oops = yes\n' >"$root/etc/bulkhead/guard.conf"
 if [ "$scenario" = restage-loop ]; then
@@ -207,6 +216,10 @@ hostcheck boots "$want_boots" "$boots"
 if [ "$scenario" = crash ]; then
 	hostcheck fault-line-on-console 1 \
 		"$(grep -c 'bulkhead: fault extension=bh_takeoops op=take_content content=2$' "$log" || true)"
+elif [ "$scenario" = irq-blame ]; then
+	hostcheck no-fault-line-on-console 0 "$(grep -c 'bulkhead: fault ' "$log" || true)"
+	hostcheck not-attributed-on-console "1 1" \
+		"$(grep -c 'oops in hard IRQ context while inside extension bh_irqoops (event): not attributed$' "$log" || true) $(grep -c 'oops in hard IRQ context while inside extension bh_irqoops (take_content): not attributed$' "$log" || true)"
 else
 	# content 2 crashed twice (staged, then forced), content 4 once
 	hostcheck fault-lines-on-console "2 1" \
