@@ -200,17 +200,22 @@ static int bh_ext_file_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static ssize_t bh_ext_file_read(struct file *file, char __user *buf,
+static int bh_disable_render(struct bh_snapshot **ret);
+
+/*
+ * A read from offset 0 renders the file afresh; reads further on continue
+ * that snapshot.  An extension's file (@of->st) or the disable list.
+ */
+static ssize_t bh_snapshot_read(struct bh_open_file *of, char __user *buf,
 				size_t count, loff_t *ppos)
 {
-	struct bh_open_file *of = file->private_data;
 	struct bh_snapshot *s;
 	ssize_t ret;
 
 	if (mutex_lock_interruptible(&of->lock))
 		return -EINTR;
 	if (*ppos == 0 || !of->snap) {
-		ret = bh_ext_render(of->st, of->which, &s);
+		ret = of->st ? bh_ext_render(of->st, of->which, &s) : bh_disable_render(&s);
 		if (ret)
 			goto out_unlock;
 		kfree(of->snap);
@@ -220,6 +225,12 @@ static ssize_t bh_ext_file_read(struct file *file, char __user *buf,
 out_unlock:
 	mutex_unlock(&of->lock);
 	return ret;
+}
+
+static ssize_t bh_ext_file_read(struct file *file, char __user *buf,
+				size_t count, loff_t *ppos)
+{
+	return bh_snapshot_read(file->private_data, buf, count, ppos);
 }
 
 static int bh_ext_file_release(struct inode *inode, struct file *file)
@@ -375,20 +386,43 @@ static ssize_t bh_safe_mode_read(struct file *file, char __user *buf,
 	return simple_read_from_buffer(buf, count, ppos, bh_safe_mode ? "1\n" : "0\n", 2);
 }
 
+static int bh_disable_render(struct bh_snapshot **ret)
+{
+	size_t size = BH_DISABLE_MAX * (BH_NAME_LEN + 1) + 2;
+	struct bh_snapshot *s = bh_snapshot_alloc(size);
+
+	if (!s)
+		return -ENOMEM;
+	s->len = bh_disable_list_show(s->text, size);
+	*ret = s;
+	return 0;
+}
+
+/* the disable list changes under its readers: they read one snapshot */
+static int bh_disable_open(struct inode *inode, struct file *file)
+{
+	struct bh_open_file *of = kzalloc(sizeof(*of), GFP_KERNEL_ACCOUNT);
+
+	if (!of)
+		return -ENOMEM;
+	mutex_init(&of->lock);
+	file->private_data = of;
+	return 0;
+}
+
 static ssize_t bh_disable_read(struct file *file, char __user *buf,
 			       size_t count, loff_t *ppos)
 {
-	char *text;
-	ssize_t ret;
-	int n;
+	return bh_snapshot_read(file->private_data, buf, count, ppos);
+}
 
-	text = kmalloc(BH_DISABLE_MAX * (BH_NAME_LEN + 1) + 2, GFP_KERNEL);
-	if (!text)
-		return -ENOMEM;
-	n = bh_disable_list_show(text, BH_DISABLE_MAX * (BH_NAME_LEN + 1) + 2);
-	ret = simple_read_from_buffer(buf, count, ppos, text, n);
-	kfree(text);
-	return ret;
+static int bh_disable_release(struct inode *inode, struct file *file)
+{
+	struct bh_open_file *of = file->private_data;
+
+	kfree(of->snap);
+	kfree(of);
+	return 0;
 }
 
 /*
@@ -448,6 +482,8 @@ static const struct file_operations bh_safe_mode_fops = {
 
 static const struct file_operations bh_disable_fops = {
 	.owner = THIS_MODULE,
+	.open = bh_disable_open,
+	.release = bh_disable_release,
 	.read = bh_disable_read,
 	.write = bh_disable_write,
 	.llseek = default_llseek,
