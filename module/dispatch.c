@@ -29,8 +29,8 @@ static void bh_dispatch_one(struct bh_ext_state *st, struct bh_extension *ext,
 			    const struct bh_event *ev)
 {
 	struct bh_crumb *c = this_cpu_ptr(&bh_crumb);
-	struct bh_crumb saved = *c;
 
+	/* events come only from task context: no crumb is set under us */
 	c->st = st;
 	c->op = BH_OP_EVENT;
 	c->context = bh_context();
@@ -39,8 +39,8 @@ static void bh_dispatch_one(struct bh_ext_state *st, struct bh_extension *ext,
 	barrier();
 	ext->ops->handle_event(ext, ev);
 	barrier();
-	*c = saved;
-	atomic64_inc(&st->events);
+	c->st = NULL;
+	this_cpu_inc(*st->events);
 }
 
 static void bh_exec_probe(void *data, struct task_struct *p, pid_t old_pid,

@@ -142,7 +142,7 @@ static int bh_ext_render(struct bh_ext_state *st, enum bh_file which,
 	case BH_F_COUNTERS:
 		s->len = scnprintf(s->text, size,
 				   "events %lld\naccepted %lld\nrefused %lld\nfaults %lld\n",
-				   (long long)atomic64_read(&st->events),
+				   (long long)bh_ext_events(st),
 				   (long long)atomic64_read(&st->accepted),
 				   (long long)atomic64_read(&st->refused),
 				   (long long)atomic64_read(&st->faults));

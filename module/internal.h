@@ -100,7 +100,7 @@ struct bh_ext_state {
 	spinlock_t info_lock;		/* last_error: readable during a hang */
 	char last_error[BH_LAST_ERROR_LEN];
 
-	atomic64_t events;
+	u64 __percpu *events;		/* per CPU: the event path's only write */
 	atomic64_t accepted;
 	atomic64_t refused;
 	atomic64_t faults;
@@ -138,6 +138,7 @@ int bh_cb_enter(struct bh_ext_state *st, enum bh_op op, u64 version);
 void bh_cb_exit(struct bh_ext_state *st);
 int bh_user_errno(int err);
 void bh_ext_put(struct bh_ext_state *st);
+u64 bh_ext_events(struct bh_ext_state *st);
 struct bh_ext_state *bh_ext_get_by_inode(struct inode *inode);
 
 /* intake.c */

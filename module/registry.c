@@ -130,7 +130,19 @@ static void bh_ext_free(struct rcu_head *rcu)
 
 	kvfree(st->content);
 	kfree(st->schema_text);
+	free_percpu(st->events);
 	kfree(st);
+}
+
+/* the events counter, summed over the CPUs */
+u64 bh_ext_events(struct bh_ext_state *st)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *per_cpu_ptr(st->events, cpu);
+	return sum;
 }
 
 static void bh_ext_release(struct kref *ref)
@@ -379,8 +391,9 @@ out_unlock:
  * @ext: the extension; must stay valid until bh_unregister_extension()
  *
  * Checks the schema, refuses an extension that safe mode or the disable
- * list names, and creates its securityfs directory.  The extension gets
- * no content and no events until content is written to its intake.
+ * list names, and creates its securityfs directory.  Events reach the
+ * extension from the moment this returns; content only once it is
+ * written to its intake.
  *
  * Return: 0; -EPERM when refused by safe mode or the disable list (the
  * extension's init should fail with it); -EINVAL for a bad extension or
@@ -414,7 +427,10 @@ int bh_register_extension(struct bh_extension *ext)
 		return -ENOMEM;
 	st->schema_len = bh_schema_format(ext->schema, NULL, 0);
 	st->schema_text = kmalloc(st->schema_len + 1, GFP_KERNEL);
-	if (!st->schema_text) {
+	st->events = alloc_percpu(u64);
+	if (!st->schema_text || !st->events) {
+		free_percpu(st->events);
+		kfree(st->schema_text);
 		kfree(st);
 		return -ENOMEM;
 	}
@@ -461,6 +477,7 @@ int bh_register_extension(struct bh_extension *ext)
 
 err_unlock:
 	mutex_unlock(&bh_registry_lock);
+	free_percpu(st->events);
 	kfree(st->schema_text);
 	kfree(st);
 	return err;
