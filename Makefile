@@ -203,6 +203,7 @@ fuzz: deps $(BUILD)/fuzz/fuzz_validate $(UNIT_BINS)
 # the guests run the test variants (the VM harness sets BULKHEAD_*)
 bench: deps $(BUILD)/bench/bench_validate modules-vm $(TEST_TOOLS)
 	@$(BUILD)/bench/bench_validate
+	@for k in $(VM_KVERS); do sh tests/vm/bench-kernel.sh $(BUILD) $$k || exit 1; done
 	@for k in $(VM_KVERS); do sh tests/vm/bench-dispatch.sh $(BUILD) $$k || exit 1; done
 	@for k in $(VM_KVERS); do sh tests/vm/bench-load.sh $(BUILD) $$k || exit 1; done
 

@@ -9,7 +9,8 @@
  * no record is parsed until the digest says the payload is the one its
  * publisher built.  The record walk is a single pass with no allocation;
  * every read is preceded by a bound check against the record's end, which
- * is itself checked against the payload's end.
+ * is itself checked against the payload's end.  In the kernel the digest
+ * and the walk yield the CPU once per BH_YIELD_BYTES (bh_compat.h).
  */
 #include "bh_content.h"
 
@@ -297,6 +298,18 @@ static u32 bh_utf8_check(const u8 *s, u32 len)
 }
 
 /*
+ * Yield if the walk, going from payload offset @from to @to, crossed a
+ * multiple of BH_YIELD_BYTES (a power of two: the offsets then differ in
+ * a bit at or above it).  One comparison per record or field, and
+ * nothing at all in userspace.
+ */
+static inline void bh_walk_yield(u64 from, u64 to)
+{
+	if ((from ^ to) >= BH_YIELD_BYTES)
+		bh_yield();
+}
+
+/*
  * Walk the fields of record @r, whose header has been read, between
  * @pos (just past the record header) and @end (the record's end).  Both
  * are payload offsets and @end is within the payload.
@@ -375,6 +388,8 @@ static int bh_check_fields(const struct bh_content *c, u32 r, u32 nf,
 							"invalid UTF-8" : "NUL");
 			}
 			pos += vlen;
+			/* one record may hold 256 fields of 64 KiB */
+			bh_walk_yield(pos - vlen, pos);
 			break;
 		}
 	}
@@ -435,6 +450,7 @@ static int bh_check_records(const struct bh_content *c, struct bh_error *err)
 		if (ret)
 			return ret;
 		pos += rlen;
+		bh_walk_yield(pos - rlen, pos);
 	}
 	if (pos != plen)
 		return bh_fail(err, BH_E_TRAILING, BH_HEADER_LEN + pos, BH_NO_RECORD,
@@ -477,7 +493,12 @@ int bh_content_validate(const void *buf, u64 len, const struct bh_schema *schema
 	if (r)
 		return r;
 	if (!(flags & BH_VALIDATE_SKIP_DIGEST)) {
-		bh_sha256(c.payload, c.payload_len, digest);
+		/* the kernel's crypto API may fail where nettle cannot */
+		r = bh_sha256(c.payload, c.payload_len, digest);
+		if (r)
+			return bh_fail(err, BH_E_DIGEST, BH_OFF_DIGEST, BH_NO_RECORD,
+				       "payload SHA-256 could not be computed: error %d",
+				       r);
 		if (memcmp(digest, c.base + BH_OFF_DIGEST, BH_DIGEST_LEN))
 			return bh_fail(err, BH_E_DIGEST, BH_OFF_DIGEST, BH_NO_RECORD,
 				       "payload SHA-256 does not match the header's digest");

@@ -2,10 +2,11 @@
 /*
  * main.c - bulkhead.ko: module parameters, init and exit.
  *
- * Init brings the parts up in dependency order (registry and its module
- * notifier, securityfs, fault notifiers, event dispatch) and exit takes
- * them down in the mirror order.  Extensions hold a symbol reference to
- * this module while they are loaded, so exit runs only when none is.
+ * Init brings the parts up in dependency order (the SHA-256 the validator
+ * uses, registry and its module notifier, securityfs, fault notifiers,
+ * event dispatch) and exit takes them down in the mirror order.
+ * Extensions hold a symbol reference to this module while they are
+ * loaded, so exit runs only when none is.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -13,6 +14,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 
+#include "hash.h"
 #include "internal.h"
 
 bool bh_safe_mode;
@@ -44,9 +46,12 @@ static int __init bh_init(void)
 
 	/* a bad name is skipped with a warning: the shim loads and vetoes the rest */
 	bh_disable_list_set(bh_disable_param, true);
-	err = bh_registry_init();
+	err = bh_hash_init();
 	if (err)
 		return err;
+	err = bh_registry_init();
+	if (err)
+		goto err_hash;
 	err = bh_fs_init();
 	if (err)
 		goto err_registry;
@@ -56,7 +61,8 @@ static int __init bh_init(void)
 	err = bh_dispatch_init();
 	if (err)
 		goto err_fault;
-	pr_info("version %s loaded%s\n", BH_VERSION,
+	pr_info("version %s loaded (SHA-256: %s)%s\n", BH_VERSION,
+		bh_hash_driver(),
 		bh_safe_mode ? ", safe mode: no extension will load" : "");
 	return 0;
 
@@ -66,6 +72,8 @@ err_fs:
 	bh_fs_exit();
 err_registry:
 	bh_registry_exit();
+err_hash:
+	bh_hash_exit();
 	return err;
 }
 
@@ -75,6 +83,7 @@ static void __exit bh_exit(void)
 	bh_fault_exit();
 	bh_fs_exit();
 	bh_registry_exit();
+	bh_hash_exit();
 	pr_info("unloaded\n");
 }
 

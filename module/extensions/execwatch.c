@@ -11,13 +11,18 @@
  *
  * The rules are read only through the shim's checked accessors and copied
  * into a private table that the event path reads under RCU; new content
- * replaces the whole table at once.
+ * replaces the whole table at once.  Content of up to 64 MiB holds
+ * hundreds of thousands of rules: the table's pointer array comes from
+ * kvcalloc() (too large for kmalloc), and building or freeing it yields
+ * the CPU now and then.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/module.h>
+#include <linux/mm.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -56,7 +61,7 @@ struct ew_rule {
 struct ew_rules {
 	u64 version;
 	u32 nr;
-	struct ew_rule *rule[];
+	struct ew_rule **rule;	/* kvcalloc'd, one per path-rule record */
 };
 
 /* replaced only from take/drop_content, which the shim serialises */
@@ -69,8 +74,12 @@ static void ew_rules_free(struct ew_rules *rules)
 
 	if (!rules)
 		return;
-	for (i = 0; i < rules->nr; i++)
+	for (i = 0; i < rules->nr; i++) {
 		kfree(rules->rule[i]);
+		if (!(i & 1023))
+			cond_resched();
+	}
+	kvfree(rules->rule);
 	kfree(rules);
 }
 
@@ -125,9 +134,14 @@ static int ew_take_content(struct bh_extension *ext, const struct bh_content *c)
 	struct bh_record rec;
 	int err;
 
-	rules = kzalloc(struct_size(rules, rule, c->record_count), GFP_KERNEL);
+	rules = kzalloc(sizeof(*rules), GFP_KERNEL);
 	if (!rules)
 		return -ENOMEM;
+	rules->rule = kvcalloc(c->record_count, sizeof(*rules->rule), GFP_KERNEL);
+	if (!rules->rule) {
+		err = -ENOMEM;
+		goto err_free;
+	}
 	rules->version = c->content_version;
 	for (err = bh_record_first(c, &rec); !err; err = bh_record_next(&rec, &rec)) {
 		if (rec.template_id != EW_T_PATH_RULE)
@@ -136,6 +150,8 @@ static int ew_take_content(struct bh_extension *ext, const struct bh_content *c)
 		if (err)
 			goto err_free;
 		rules->nr++;
+		if (!(rules->nr & 1023))
+			cond_resched();
 	}
 	if (err != -ENOENT)
 		goto err_free;

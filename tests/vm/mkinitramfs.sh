@@ -15,7 +15,10 @@
 # them): the guest loads only what this project built.  The one
 # exception is kept apart, in /vm/disk: the kernel's own virtio_blk and
 # ext4 modules (with their dependencies, in load order in
-# /vm/disk/disk.list), for the benchmarks that want a real block device.
+# /vm/disk/disk.list), for the benchmarks that want a real block device,
+# and in /vm/crypto the kernel's modular SHA-256 drivers (sha256_ssse3 on
+# Debian; sha256_generic is built in), which a real system's modprobe
+# loads before the shim (its softdep) and the kernel benchmark tries.
 # The test extensions (BUILD/kmod-vm/KVER/extra), bulkhead-guard and
 # bulkhead-load are optional here, so that the harness can run before
 # they exist; the scenarios that need them then fail, which is the point.
@@ -149,6 +152,14 @@ else
 	echo "mkinitramfs: warning: cannot list the disk modules of $kver: no block device in the guest" >&2
 	: >vm/disk/disk.list
 fi
+# the modules behind the crypto API's "sha256" (bulkhead.ko's softdep)
+mkdir -p vm/crypto
+/sbin/modprobe -S "$kver" --show-depends sha256 2>/dev/null |
+	awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
+	while read -r m; do
+		cp "$m" vm/crypto/
+		basename "$m"
+	done >vm/crypto/crypto.list
 
 sh "$here/mkfixtures.sh" "$bin/bulkheadctl" "$root/vm/fixtures" >/dev/null
 cp "$here/lib.sh" "$here/crash/jflat.awk" vm/

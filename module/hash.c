@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hash.c - bh_sha256() in the kernel: the content digest through the
+ * crypto API's "sha256", so that the validator gets the fastest
+ * implementation the CPU has (sha256-ni, AVX2, AVX, SSSE3; the generic C
+ * one otherwise) instead of lib/crypto's generic sha256().
+ *
+ * The transform is allocated once, at module init, and shared: an shash
+ * transform without a key may be used by several callers at once, each
+ * with its own descriptor (here on the stack).  If it cannot be had, the
+ * shim does not load: content it cannot check must not reach anyone, and
+ * a silent fallback would hide a slow path.
+ *
+ * The data goes in BH_YIELD_BYTES at a time with cond_resched() between
+ * chunks.  The validator runs in the writer's process context, and the
+ * SIMD drivers keep preemption off for the whole of one update (they own
+ * the FPU meanwhile): in one piece, 64 MiB would hold the CPU for tens of
+ * milliseconds even with sha256-ni.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <crypto/hash.h>
+#include <linux/err.h>
+#include <linux/minmax.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+
+#include "bh_compat.h"
+#include "hash.h"
+
+/*
+ * "sha256" is built in on Debian (sha256_generic), the SIMD drivers are
+ * the sha256_ssse3 module, which the crypto API does not load by itself
+ * once the generic one answers: ask modprobe to load it first (udev's CPU
+ * modalias usually has already, but not necessarily before the shim).
+ */
+MODULE_SOFTDEP("pre: sha256");
+
+static struct crypto_shash *bh_sha256_tfm;
+
+/**
+ * bh_sha256() - SHA-256 of a buffer, for lib/ (bh_compat.h)
+ * @data: the bytes
+ * @len: how many
+ * @out: the 32-byte digest, written on success
+ *
+ * Process context: yields between chunks.  Allocates nothing.
+ *
+ * Return: 0, or the crypto API's negative errno.
+ */
+int bh_sha256(const void *data, size_t len, u8 out[32])
+{
+	SHASH_DESC_ON_STACK(desc, bh_sha256_tfm);
+	const u8 *p = data;
+	size_t n;
+	int err;
+
+	desc->tfm = bh_sha256_tfm;
+	err = crypto_shash_init(desc);
+	while (!err && len) {
+		n = min_t(size_t, len, BH_YIELD_BYTES);
+		err = crypto_shash_update(desc, p, n);
+		p += n;
+		len -= n;
+		cond_resched();
+	}
+	if (!err)
+		err = crypto_shash_final(desc, out);
+	shash_desc_zero(desc);
+	return err;
+}
+
+/**
+ * bh_hash_driver() - which implementation computes the content digests
+ *
+ * Return: the crypto driver's name, such as "sha256-ni" or
+ * "sha256-generic"; valid while the module is loaded.
+ */
+const char *bh_hash_driver(void)
+{
+	return crypto_shash_driver_name(bh_sha256_tfm);
+}
+
+/**
+ * bh_hash_init() - get the kernel's SHA-256 for bh_sha256()
+ *
+ * Return: 0, or the crypto API's negative errno (the module must then not
+ * load: it could not check any content).
+ */
+int bh_hash_init(void)
+{
+	struct crypto_shash *tfm;
+
+	tfm = crypto_alloc_shash("sha256", 0, 0);
+	if (IS_ERR(tfm)) {
+		pr_err("no SHA-256 in the kernel's crypto API (error %ld): content could not be checked, not loading\n",
+		       PTR_ERR(tfm));
+		return PTR_ERR(tfm);
+	}
+	bh_sha256_tfm = tfm;
+	return 0;
+}
+
+/**
+ * bh_hash_exit() - release what bh_hash_init() got
+ */
+void bh_hash_exit(void)
+{
+	crypto_free_shash(bh_sha256_tfm);
+	bh_sha256_tfm = NULL;
+}
