@@ -15,6 +15,7 @@ libkmod-dev libcmocka-dev libjson-c-dev libinih-dev libssl-dev nettle-dev zlib1g
 liburing-dev
 clang libclang-rt-14-dev
 qemu-system-x86 busybox-static cpio kmod dkms
+dpkg-dev debhelper dh-dkms lintian man-db
 "
 
 missing=""

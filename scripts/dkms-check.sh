@@ -2,7 +2,9 @@
 # dkms-check.sh KVER... - dkms add, build and install bulkhead for each
 # kernel in throw-away trees (--sourcetree, --dkmstree, --installtree,
 # --no-depmod), so the host's /lib/modules and /var/lib/dkms/bulkhead
-# stay untouched.  Passes when both modules land in the install tree.
+# stay untouched.  Passes when both modules land in the install tree and
+# the POST_BUILD left the shim's Module.symvers and headers where vendors'
+# extensions find them (dkms tree, kernel-KVER-ARCH/).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
@@ -32,7 +34,9 @@ for k in "$@"; do
 	if dkms build -m bulkhead -v "$ver" -k "$k" $trees >"$t/log" 2>&1 &&
 	   dkms install -m bulkhead -v "$ver" -k "$k" $trees --no-depmod >>"$t/log" 2>&1 &&
 	   ls "$t/install/$k/updates/dkms/"bulkhead.ko* >/dev/null 2>&1 &&
-	   ls "$t/install/$k/updates/dkms/"bh_execwatch.ko* >/dev/null 2>&1; then
+	   ls "$t/install/$k/updates/dkms/"bh_execwatch.ko* >/dev/null 2>&1 &&
+	   [ -s "$t/dkms/bulkhead/kernel-$k-$(uname -m)/Module.symvers" ] &&
+	   [ -f "$t/dkms/bulkhead/kernel-$k-$(uname -m)/include/bulkhead.h" ]; then
 		pass=$((pass + 1))
 		echo "ok   dkms $k ($(($(date +%s) - start)) s): $(cd "$t/install/$k/updates/dkms" && echo *)"
 	else
