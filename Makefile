@@ -195,6 +195,12 @@ $(TEST_BIN)/bh-race: tests/vm/bh-race.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< -o $@ -luring -lpthread
 
+# the stress scenario's seeded random-operation program (tests/vm/stress/)
+$(TEST_BIN)/bh-stress: tests/vm/stress/bh-stress.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< -o $@ -luring -lpthread
+check-vm: $(TEST_BIN)/bh-stress
+
 # the scenarios' guests run the test variants (tests/vm/lib.sh sets
 # BULKHEAD_*); the crash-loop guest runs the tools as installed
 check-vm: modules-vm $(addprefix $(BUILD)/,$(TOOLS)) $(TEST_TOOLS) $(TEST_BIN)/bh-race

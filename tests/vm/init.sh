@@ -23,6 +23,17 @@ chmod 1777 /tmp
 exec </dev/null >/dev/console 2>&1
 
 SCEN=$(sed -n 's/.*bhvm\.scenario=\([^ ]*\).*/\1/p' /proc/cmdline)
+# "bhvm.env.NAME=VALUE": host variables a scenario's "# vm-env:" asked for
+# (run.sh), exported to it
+read -r _cmdline </proc/cmdline
+for _w in $_cmdline; do
+	case $_w in
+	bhvm.env.*=*)
+		_w=${_w#bhvm.env.}
+		export "${_w%%=*}=${_w#*=}"
+		;;
+	esac
+done
 # shellcheck source=tests/vm/lib.sh
 . /vm/lib.sh
 # scenarios, or the benchmark's guest half

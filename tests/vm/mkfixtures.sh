@@ -247,9 +247,10 @@ refusal limit-exact truncated-payload at-close
 # inject-event]": the extension (bh_*) for which the file's first N bytes
 # are valid content of that version, N being the size its header declares,
 # or "- 0" when they are valid content for none.  Twelve valid versions
-# per extension, each extension in a version range of its own and every
-# version below 256 (one byte: bh-stress.c explains why), each file with
-# a payload no other file has.  The two inject files are written only by
+# per extension, each extension in a version range of its own (so that
+# content accepted by the wrong one shows) and every version below 256
+# (bh-stress keeps one bit per version), each file with a payload no
+# other file has.  The two inject files are written only by
 # bh-stress's fault injector, never by its random writers.
 : >"$out/stress.list"
 # stress_file EXT SCHEMA VERSION JSON-RECORDS [TAG]: stress-EXT-VERSION.bhc

@@ -130,6 +130,8 @@ for b in bulkhead-guard bulkhead-load; do
 done
 # the hostile writer the intake scenarios run, when built
 [ ! -f "$bin/bh-race" ] || copy_bin "$bin/bh-race" vm/bin
+# the stress scenario's random-operation program (tests/vm/stress/)
+[ ! -f "$bin/bh-stress" ] || copy_bin "$bin/bh-stress" vm/bin
 # Debian's kmod, the real modprobe (kmod picks its applet by argv[0])
 kmod_bin=$(command -v kmod || true)
 [ -n "$kmod_bin" ] || die "kmod not found (apt-get install kmod)"

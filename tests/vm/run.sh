@@ -14,6 +14,11 @@
 # A scenario's header may also give "# vm-cmdline: ..." (kernel command
 # line it needs) and "# vm-timeout: SECONDS" (its own running time; 30 s
 # for the boot come on top, TCG boots sometimes stall for seconds).
+# "# vm-env: NAME[=DEFAULT]..." names host environment variables the
+# guest gets: each one set (or defaulted) goes on the kernel command line
+# as bhvm.env.NAME=VALUE, which init.sh exports to the scenario; the
+# value may hold letters, digits and ._,:- only.  vm-timeout may then add
+# such a variable's value: "# vm-timeout: 150 + STRESS_SECONDS".
 # Scenarios that expect no oops boot with oops=panic, so an unexpected
 # oops ends the VM at once instead of leaving a half-dead guest to time
 # out; panic=-1 with -no-reboot turns any panic into qemu exiting.
@@ -70,7 +75,8 @@ mkdir -p "$out"
 # rebuild the initramfs when it is missing or older than anything in it
 if [ ! -f "$initrd" ] ||
 	[ -n "$(find "$here" "$build/kmod-vm/$kver" "$build/test-bin/bulkheadctl" \
-		"$build/test-bin/bulkhead-guard" "$build/test-bin/bulkhead-load" -type f \
+		"$build/test-bin/bulkhead-guard" "$build/test-bin/bulkhead-load" \
+		"$build/test-bin/bh-stress" -type f \
 		-newer "$initrd" 2>/dev/null | head -n 1)" ]; then
 	sh "$here/mkinitramfs.sh" "$build" "$kver" >&2 || die "initramfs build failed"
 fi
@@ -80,13 +86,41 @@ hdr() {
 }
 expect_oops=$(hdr vm-expect-oops)
 expect_oops=${expect_oops:-0}
-scen_time=$(hdr vm-timeout)
-scen_time=${scen_time:-60}
+
+# vm-env: "NAME=VALUE" pairs in $envs, "bhvm.env.NAME=VALUE" in $envargs
+envs=""
+envargs=""
+for kv in $(hdr vm-env); do
+	name=${kv%%=*}
+	def=""
+	case $kv in *=*) def=${kv#*=} ;; esac
+	case $name in '' | *[!A-Za-z0-9_]*) die "vm-env: bad variable name '$name'" ;; esac
+	val=$(printenv "$name" || true)
+	val=${val:-$def}
+	[ -n "$val" ] || continue
+	case $val in *[!A-Za-z0-9._,:-]*) die "$name='$val': only letters, digits and ._,:- can go on a kernel command line" ;; esac
+	envs="$envs $name=$val"
+	envargs="$envargs bhvm.env.$name=$val"
+done
+# env_value NAME: its value in the guest, empty if none
+env_value() {
+	for _kv in $envs; do
+		[ "${_kv%%=*}" != "$1" ] || echo "${_kv#*=}"
+	done
+}
+# vm-timeout: numbers and vm-env variables, added up
+scen_time=0
+for t in $(hdr vm-timeout | tr '+' ' '); do
+	case $t in *[!0-9]*) v=$(env_value "$t") ;; *) v=$t ;; esac
+	case $v in '' | *[!0-9]*) die "vm-timeout: '$t' is neither a number nor a numeric vm-env variable" ;; esac
+	scen_time=$((scen_time + v))
+done
+[ "$scen_time" -gt 0 ] || scen_time=60
 limit=$((30 + scen_time))
 
 cmdline="console=ttyS0 loglevel=5 panic=-1 bhvm.scenario=$scen"
 [ "$expect_oops" -eq 0 ] && cmdline="$cmdline oops=panic"
-cmdline="$cmdline $(hdr vm-cmdline) $*"
+cmdline="$cmdline $(hdr vm-cmdline)$envargs $*"
 
 # the kernel command line is made: the arguments now carry qemu's extras
 set --
