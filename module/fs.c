@@ -251,12 +251,12 @@ static const struct file_operations bh_ext_ro_fops = {
 	.llseek = default_llseek,
 };
 
-/* "enable" or "disable", with or without a newline */
+/* "enable" or "disable", with or without blanks or a newline around it */
 static ssize_t bh_state_write(struct file *file, const char __user *ubuf,
 			      size_t count, loff_t *ppos)
 {
 	struct bh_open_file *of = file->private_data;
-	char word[16];
+	char word[16], *w;
 	bool enable;
 	int err;
 
@@ -267,10 +267,11 @@ static ssize_t bh_state_write(struct file *file, const char __user *ubuf,
 	if (copy_from_user(word, ubuf, count))
 		return -EFAULT;
 	word[count] = '\0';
-	strim(word);
-	if (!strcmp(word, "enable"))
+	/* blanks around the word, a trailing newline among them */
+	w = strim(word);
+	if (!strcmp(w, "enable"))
 		enable = true;
-	else if (!strcmp(word, "disable"))
+	else if (!strcmp(w, "disable"))
 		enable = false;
 	else
 		return -EINVAL;
