@@ -136,7 +136,7 @@ int bh_content_commit(struct bh_ext_state *st, void *buf, size_t len)
 		atomic64_inc(&st->refused);
 		bh_set_last_error(st, "content version %llu refused by the extension: error %d",
 				  view.content_version, err);
-		pr_warn("extension %s: content version %llu refused by the extension: error %d\\n",
+		pr_warn("extension %s: content version %llu refused by the extension: error %d\n",
 			st->name, view.content_version, err);
 		err = bh_user_errno(err);
 		goto err_free;
