@@ -25,15 +25,11 @@ DEFINE_PER_CPU(struct bh_crumb, bh_crumb);
 
 static struct tracepoint *bh_tp_exec;
 
-static void bh_dispatch_one(struct bh_ext_state *st, struct bh_extension *ext,
-			    const struct bh_event *ev)
+/* @c: this CPU's crumb, op and context already set by the caller */
+static void bh_dispatch_one(struct bh_crumb *c, struct bh_ext_state *st,
+			    struct bh_extension *ext, const struct bh_event *ev)
 {
-	struct bh_crumb *c = this_cpu_ptr(&bh_crumb);
-
-	/* events come only from task context: no crumb is set under us */
 	c->st = st;
-	c->op = BH_OP_EVENT;
-	c->context = bh_context();
 	c->content_version = READ_ONCE(st->content_version);
 	/* the crumb must be in place before the first instruction of the callee */
 	barrier();
@@ -51,9 +47,14 @@ static void bh_exec_probe(void *data, struct task_struct *p, pid_t old_pid,
 		.exec = { .filename = bprm->filename, .pid = task_pid_nr(p) },
 	};
 	struct bh_ext_state *st;
+	struct bh_crumb *c;
 
 	/* the per-CPU breadcrumb needs us to stay on this CPU */
 	preempt_disable();
+	/* events come only from task context: no crumb is set under us */
+	c = this_cpu_ptr(&bh_crumb);
+	c->op = BH_OP_EVENT;
+	c->context = bh_context();
 	rcu_read_lock();
 	list_for_each_entry_rcu(st, &bh_extensions, node) {
 		struct bh_extension *ext = READ_ONCE(st->ext);
@@ -61,7 +62,7 @@ static void bh_exec_probe(void *data, struct task_struct *p, pid_t old_pid,
 		if (READ_ONCE(st->status) != BH_ST_ENABLED || !ext ||
 		    READ_ONCE(st->unregistering) || !ext->ops->handle_event)
 			continue;
-		bh_dispatch_one(st, ext, &ev);
+		bh_dispatch_one(c, st, ext, &ev);
 	}
 	rcu_read_unlock();
 	preempt_enable();

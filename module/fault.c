@@ -90,28 +90,30 @@ static void bh_fault_report(unsigned long ip, bool oops)
 		c->st = NULL;
 	}
 	rcu_read_lock();
-	list_for_each_entry_rcu(it, &bh_extensions, node) {
-		if (st || READ_ONCE(it->cb_task) != current)
-			continue;
-		/* pairs with the smp_wmb() in bh_cb_enter() */
-		smp_rmb();
-		if (oops && ctx) {
-			/* an interrupt on top of the callback went wrong */
-			bh_fault_unattributed(it, it->cb_op, ctx);
+	if (!st) {
+		list_for_each_entry_rcu(it, &bh_extensions, node) {
+			if (READ_ONCE(it->cb_task) != current)
+				continue;
+			/* pairs with the smp_wmb() in bh_cb_mark() */
+			smp_rmb();
+			if (oops && ctx) {
+				/* an interrupt on top of the callback went wrong */
+				bh_fault_unattributed(it, it->cb_op, ctx);
+				break;
+			}
+			st = it;
+			op = it->cb_op;
+			version = it->cb_version;
+			WRITE_ONCE(it->cb_task, NULL);
+			/* this task dies holding the content lock... */
+			WRITE_ONCE(it->lock_dead, true);
+			/* ...and the module reference: give that back */
+			if (it->cb_pinned) {
+				it->cb_pinned = false;
+				module_put(it->owner);
+			}
 			break;
 		}
-		st = it;
-		op = it->cb_op;
-		version = it->cb_version;
-		WRITE_ONCE(it->cb_task, NULL);
-		/* this task dies holding the content lock... */
-		WRITE_ONCE(it->lock_dead, true);
-		/* ...and the module reference: give that back */
-		if (it->cb_pinned) {
-			it->cb_pinned = false;
-			module_put(it->owner);
-		}
-		break;
 	}
 	if (!st && ip) {
 		list_for_each_entry_rcu(it, &bh_extensions, node) {

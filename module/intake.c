@@ -81,7 +81,9 @@ static int bh_refuse(struct bh_ext_state *st, int err, const struct bh_error *e)
  * bh_content_commit() - validate content and hand it to the extension
  * @st: the extension
  * @buf: a kvmalloc'd content file, owned by this call from now on; or
- *	NULL to hand over the retained active content again (re-enable)
+ *	NULL to hand over the retained active content again (re-enable),
+ *	which was validated when it was taken and is not validated again
+ *	(neither it nor the schema can have changed since)
  * @len: its length
  *
  * Return: 0 when the extension took it (it is now the active content),
@@ -108,12 +110,9 @@ int bh_content_commit(struct bh_ext_state *st, void *buf, size_t len)
 		err = -ENODEV;
 		goto err_free;
 	}
-	if (retained) {
-		buf = st->content;
-		len = st->content_len;
+	if (retained && !st->content) {
 		err = 0;
-		if (!buf)
-			goto err_free;
+		goto err_free;
 	}
 	if (READ_ONCE(st->status) != BH_ST_ENABLED) {
 		bh_set_last_error(st, "content not taken: extension is %s",
@@ -122,7 +121,9 @@ int bh_content_commit(struct bh_ext_state *st, void *buf, size_t len)
 		err = -ESHUTDOWN;
 		goto err_free;
 	}
-	if (bh_content_validate(buf, len, st->ext->schema, 0, &view, &e)) {
+	if (retained) {
+		view = st->content_view;
+	} else if (bh_content_validate(buf, len, st->ext->schema, 0, &view, &e)) {
 		err = bh_refuse(st, -EBADMSG, &e);
 		goto err_free;
 	}
@@ -154,6 +155,7 @@ int bh_content_commit(struct bh_ext_state *st, void *buf, size_t len)
 		kvfree(st->content);
 		st->content = buf;
 		st->content_len = len;
+		st->content_view = view;
 	}
 	WRITE_ONCE(st->content_version, view.content_version);
 	atomic64_inc(&st->accepted);

@@ -84,6 +84,7 @@ struct bh_ext_state {
 	struct mutex content_lock;	/* content, callbacks, last_error */
 	void *content;			/* retained content (kvmalloc) or NULL */
 	size_t content_len;
+	struct bh_content content_view;	/* @content, as validated when taken */
 	u64 content_version;		/* 0: none */
 	bool ext_has_content;		/* took content it has not dropped */
 	struct task_struct *cb_task;	/* in a callback, for the notifiers */

@@ -215,6 +215,25 @@ int bh_ext_lock(struct bh_ext_state *st, bool need_enabled)
 	return 0;
 }
 
+/*
+ * Tell the fault notifiers that this task is inside @op of @st (caller
+ * holds @st->content_lock), and that it no longer is.
+ */
+static void bh_cb_mark(struct bh_ext_state *st, enum bh_op op, u64 version)
+{
+	st->cb_op = op;
+	st->cb_version = version;
+	/* the notifiers must see the op (and cb_pinned) before the task */
+	smp_wmb();
+	WRITE_ONCE(st->cb_task, current);
+}
+
+static void bh_cb_clear(struct bh_ext_state *st)
+{
+	WRITE_ONCE(st->cb_task, NULL);
+	st->cb_op = BH_OP_NONE;
+}
+
 /**
  * bh_cb_enter() - announce a process-context call into the extension
  * @st: the extension; caller holds @st->content_lock
@@ -231,12 +250,8 @@ int bh_cb_enter(struct bh_ext_state *st, enum bh_op op, u64 version)
 {
 	if (!try_module_get(st->owner))
 		return -ENODEV;
-	st->cb_op = op;
-	st->cb_version = version;
 	st->cb_pinned = true;
-	/* the notifiers must see the op before the task */
-	smp_wmb();
-	WRITE_ONCE(st->cb_task, current);
+	bh_cb_mark(st, op, version);
 	return 0;
 }
 
@@ -246,8 +261,7 @@ int bh_cb_enter(struct bh_ext_state *st, enum bh_op op, u64 version)
  */
 void bh_cb_exit(struct bh_ext_state *st)
 {
-	WRITE_ONCE(st->cb_task, NULL);
-	st->cb_op = BH_OP_NONE;
+	bh_cb_clear(st);
 	st->cb_pinned = false;
 	module_put(st->owner);
 }
@@ -264,21 +278,15 @@ static void bh_ext_drop(struct bh_ext_state *st, bool pin)
 	st->ext_has_content = false;
 	if (!st->ext->ops->drop_content)
 		return;
-	if (!pin) {
-		st->cb_op = BH_OP_DROP_CONTENT;
-		st->cb_version = st->content_version;
-		smp_wmb();
-		WRITE_ONCE(st->cb_task, current);
-	} else if (bh_cb_enter(st, BH_OP_DROP_CONTENT, st->content_version)) {
+	if (!pin)
+		bh_cb_mark(st, BH_OP_DROP_CONTENT, st->content_version);
+	else if (bh_cb_enter(st, BH_OP_DROP_CONTENT, st->content_version))
 		return;
-	}
 	st->ext->ops->drop_content(st->ext);
-	if (pin) {
+	if (pin)
 		bh_cb_exit(st);
-	} else {
-		WRITE_ONCE(st->cb_task, NULL);
-		st->cb_op = BH_OP_NONE;
-	}
+	else
+		bh_cb_clear(st);
 }
 
 /**
