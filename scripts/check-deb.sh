@@ -72,6 +72,7 @@ has "$bulkhead" -rwxr-xr-x usr/sbin/bulkheadctl usr/sbin/bulkhead-guard usr/sbin
 has "$bulkhead" -rw-r--r-- \
 	lib/systemd/system/bulkhead-guard.service lib/systemd/system/bulkhead-load.service \
 	lib/systemd/system/bulkhead-guard-good.service lib/systemd/system/bulkhead-guard-good.timer \
+	lib/systemd/system/bulkhead-boot-check.service \
 	usr/lib/systemd/catalog/bulkhead.catalog \
 	etc/sysctl.d/90-bulkhead.conf etc/systemd/system.conf.d/bulkhead-watchdog.conf \
 	usr/share/doc/bulkhead/guard.md usr/share/doc/bulkhead/packages.md \
@@ -122,10 +123,11 @@ if grep -q 'deb-systemd-invoke' "$c/postinst" ||
    { [ -e "$c/preinst" ] && grep -q 'deb-systemd-invoke' "$c/preinst"; }; then
 	bad "bulkhead: an install or upgrade starts, restarts or stops a unit"
 elif ! grep -q "deb-systemd-helper enable 'bulkhead-guard.service'" "$c/postinst" ||
-     ! grep -q "deb-systemd-helper enable 'bulkhead-load.service'" "$c/postinst"; then
-	bad "bulkhead: the guard and loader units are not enabled"
-elif [ "$(grep -c 'deb-systemd-helper enable' "$c/postinst")" != 3 ]; then
-	bad "bulkhead: postinst enables $(grep -c 'deb-systemd-helper enable' "$c/postinst") units, not 3"
+     ! grep -q "deb-systemd-helper enable 'bulkhead-load.service'" "$c/postinst" ||
+     ! grep -q "deb-systemd-helper enable 'bulkhead-boot-check.service'" "$c/postinst"; then
+	bad "bulkhead: the guard, loader and boot-check units are not enabled"
+elif [ "$(grep -c 'deb-systemd-helper enable' "$c/postinst")" != 4 ]; then
+	bad "bulkhead: postinst enables $(grep -c 'deb-systemd-helper enable' "$c/postinst") units, not 4"
 elif ! sed -n '/^remove)/,/;;/p' "$c/prerm" | grep -q 'deb-systemd-invoke stop'; then
 	bad "bulkhead: prerm does not stop the units on removal"
 else

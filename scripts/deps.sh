@@ -7,6 +7,9 @@ set -eu
 # Kernels: 6.1 through the bookworm metapackages, 6.12 through the
 # bookworm-security ones.  The exact +debNN versions move with every
 # security update, so the build discovers them instead of naming them.
+# The endpoint tests (make check-endpoint) build a Debian guest with
+# mmdebstrap, give it qcow2 overlays (qemu-img), read its results disk with
+# debugfs and its JSON with jq.
 PKGS="
 build-essential pkgconf make gcc git
 linux-headers-amd64 linux-image-amd64
@@ -16,6 +19,7 @@ liburing-dev
 clang libclang-rt-14-dev
 qemu-system-x86 busybox-static cpio kmod dkms
 dpkg-dev debhelper dh-dkms lintian man-db
+mmdebstrap qemu-utils e2fsprogs jq
 "
 
 missing=""

@@ -1,0 +1,160 @@
+# tests/endpoint/guest/lib.sh - the guest's helpers for endpoint scenarios,
+# on the scenario disk (mounted at $BH_DIR) and sourced by run.sh.
+#
+# A run is one qemu process and several boots; the scenario disk keeps what
+# must survive them: state/boots (the boot count), state/failures (one line
+# per failed check), out/boot-N/ (what each boot collected, read back by
+# the host).  Every line meant for the host starts with "bh-endpoint: " and
+# goes to the serial console (and the journal) through bh-endpoint.service.
+
+BH_STATE=$BH_DIR/state
+BH_UNITS="systemd-modules-load.service systemd-udev-trigger.service modprobe@efi_pstore.service
+modprobe@ramoops.service systemd-pstore.service systemd-sysctl.service
+bulkhead-guard.service bulkhead-load.service local-fs.target sysinit.target
+multi-user.target boot-complete.target bulkhead-guard-good.service"
+
+bh_say() {
+	echo "bh-endpoint: $*"
+}
+
+# bh_fail MSG: a failed check; the run fails, the scenario goes on
+bh_fail() {
+	bh_say "FAILED: $*"
+	echo "boot $BH_BOOT: $*" >>"$BH_STATE/failures"
+	sync
+}
+
+# bh_check DESC CMD...: CMD must succeed
+bh_check() {
+	desc=$1
+	shift
+	if "$@" >"$BH_STATE/last.out" 2>&1; then
+		bh_say "ok: $desc"
+	else
+		bh_fail "$desc ($*: $(tail -n 3 "$BH_STATE/last.out" | tr '\n' ' '))"
+	fi
+}
+
+# bh_expect DESC ACTUAL WANT: ACTUAL must equal WANT
+bh_expect() {
+	if [ "$2" = "$3" ]; then
+		bh_say "ok: $1 ($2)"
+	else
+		bh_fail "$1: '$2', expected '$3'"
+	fi
+}
+
+# bh_status JQ-FILTER: from `bulkheadctl status --json`
+bh_status() {
+	bulkheadctl status --json 2>/dev/null | jq -r "$1"
+}
+
+# bh_guard_line: the guard's "boot N started; previous boot ..." line of this boot
+bh_guard_line() {
+	journalctl -b 0 -o cat -u bulkhead-guard.service 2>/dev/null | grep 'started; previous boot' | tail -n 1
+}
+
+# bh_started UNIT: when UNIT started in this boot (monotonic microseconds),
+# or when its condition was checked if it was skipped; 0 if neither
+bh_started() {
+	t=$(systemctl show -P InactiveExitTimestampMonotonic "$1" 2>/dev/null)
+	[ -n "$t" ] && [ "$t" != 0 ] || t=$(systemctl show -P ConditionTimestampMonotonic "$1" 2>/dev/null)
+	echo "${t:-0}"
+}
+
+# bh_before A B: unit A started before unit B in this boot
+bh_before() {
+	a=$(bh_started "$1")
+	b=$(bh_started "$2")
+	if [ "$a" != 0 ] && { [ "$b" = 0 ] || [ "$a" -lt "$b" ]; }; then
+		bh_say "ok: $1 ($(bh_usec "$a") s) before $2 ($(bh_usec "$b") s)"
+	else
+		bh_fail "$1 ($(bh_usec "$a") s) not before $2 ($(bh_usec "$b") s)"
+	fi
+}
+
+# seconds since boot, from a unit's monotonic time stamp (microseconds)
+bh_usec() {
+	case $1 in
+	'' | 0) echo - ;;
+	*) awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000000 }' ;;
+	esac
+}
+
+# bh_timeline: when the units that matter to Bulkhead started and ended in
+# this boot, in start order, and what the guard, the loader and
+# systemd-pstore said; to the console and to out/boot-N/timeline.txt
+bh_timeline() {
+	{
+		for u in $BH_UNITS; do
+			eval "$(systemctl show -p InactiveExitTimestampMonotonic -p ActiveEnterTimestampMonotonic \
+				-p ActiveState -p Result -p ConditionResult -p ConditionTimestampMonotonic "$u" 2>/dev/null |
+				sed -e 's/^\([A-Za-z]*\)=\(.*\)$/\1="\2"/')"
+			start=${InactiveExitTimestampMonotonic:-0}
+			[ "$start" != 0 ] || start=${ActiveEnterTimestampMonotonic:-0}
+			if [ "${ConditionTimestampMonotonic:-0}" = 0 ] && [ "$start" = 0 ]; then
+				what="not started"
+			elif [ "${ConditionResult:-yes}" = no ]; then
+				what="skipped (condition)"
+			else
+				what="${ActiveState:-?} ${Result:-}"
+			fi
+			printf '%012d %-30s start %6s s  up %6s s  %s\n' "$start" "$u" "$(bh_usec "$start")" \
+				"$(bh_usec "${ActiveEnterTimestampMonotonic:-0}")" "$what"
+			unset InactiveExitTimestampMonotonic ActiveEnterTimestampMonotonic ActiveState Result \
+				ConditionResult ConditionTimestampMonotonic
+		done | sort | cut -c14-
+		echo "journal (guard, loader, systemd-pstore, ramoops):"
+		journalctl -b 0 -o short-monotonic --no-hostname -u bulkhead-guard.service \
+			-u bulkhead-load.service -u systemd-pstore.service -u bulkhead-guard-good.service 2>/dev/null |
+			grep -v '^-- ' | cut -c1-220
+		journalctl -b 0 -k -o short-monotonic --no-hostname 2>/dev/null | grep -i -e ramoops -e pstore | cut -c1-160
+		echo "pstore backend: $(cat /sys/module/pstore/parameters/backend 2>/dev/null)," \
+			"now in /sys/fs/pstore: $(ls /sys/fs/pstore 2>/dev/null | tr '\n' ' ')"
+		echo "systemd-pstore archive: $(cd /var/lib/systemd/pstore 2>/dev/null && find . -type f | sort | tr '\n' ' ')"
+		echo "guard archive: $(cd /var/lib/bulkhead/pstore 2>/dev/null && find . -type f | sort | tr '\n' ' ')"
+	} >"$BH_OUT/timeline.txt" 2>&1
+	sed 's/^/bh-endpoint:   /' "$BH_OUT/timeline.txt"
+}
+
+# bh_collect: this boot's journal (JSON), status, state and pstore listings
+# into out/boot-N/, for the host
+bh_collect() {
+	journalctl -b 0 -o json >"$BH_OUT/journal.json" 2>/dev/null
+	bulkheadctl status --json >"$BH_OUT/status.json" 2>/dev/null
+	bulkheadctl history >"$BH_OUT/history.txt" 2>/dev/null
+	systemctl list-units --failed --no-legend --plain >"$BH_OUT/failed-units.txt" 2>/dev/null
+	systemd-analyze critical-chain bulkhead-load.service >"$BH_OUT/critical-chain.txt" 2>/dev/null
+	sync
+}
+
+# bh_reboot: a clean reboot (the guard's ExecStop marks the boot shut down)
+bh_reboot() {
+	bh_say "boot $BH_BOOT: clean reboot"
+	bh_collect
+	systemctl reboot
+	exit 0
+}
+
+# bh_crash_wait SECONDS: the scenario just set off a crash; the kernel
+# should panic and reboot.  If the guest is still alive after SECONDS, fail.
+bh_crash_wait() {
+	sync
+	sleep "$1"
+	bh_fail "boot $BH_BOOT: still running $1 s after the crash was set off"
+	bh_finish
+}
+
+# bh_finish: the verdict of the whole run, then power off (qemu exits)
+bh_finish() {
+	bh_collect
+	if [ -s "$BH_STATE/failures" ]; then
+		bh_say "FAIL $(cat "$BH_DIR/name") after $BH_BOOT boots: $(wc -l <"$BH_STATE/failures") failed checks"
+		sed 's/^/bh-endpoint:   /' "$BH_STATE/failures"
+	else
+		bh_say "PASS $(cat "$BH_DIR/name") after $BH_BOOT boots"
+	fi
+	sync
+	systemctl poweroff
+	exit 0
+}

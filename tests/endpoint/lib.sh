@@ -1,0 +1,57 @@
+# tests/endpoint/lib.sh - host-side helpers of the endpoint tests, sourced
+# by mkimage.sh and run.sh: the scenario disk, one qemu run, reading the
+# results back.  Sets nothing on its own but the helpers.
+
+# ep_die MSG: fail with the caller's prefix ($ep_name)
+ep_die() {
+	echo "${ep_name:-endpoint}: $*" >&2
+	exit 1
+}
+
+# ep_hash FILE...: one sha256 over the names and contents of FILEs
+ep_hash() {
+	for f in "$@"; do
+		printf '%s\n' "${f##*/}"
+		sha256sum <"$f"
+	done | sha256sum | cut -c1-16
+}
+
+# ep_disk DIR IMG: the scenario disk, an ext4 image labelled BHTEST holding
+# DIR (the guest's bh-endpoint mounts it and runs its run.sh; results come
+# back in its out/).  mkfs.ext4 -d needs no loop mount.
+ep_disk() {
+	rm -f "$2"
+	mkfs.ext4 -q -F -L BHTEST -d "$1" "$2" 64M || ep_die "mkfs.ext4 -d $1 failed"
+}
+
+# ep_results IMG DIR: copy the scenario disk's out/ to DIR (debugfs reads
+# the image without mounting it)
+ep_results() {
+	rm -rf "$2"
+	mkdir -p "$2"
+	debugfs -R "rdump /out $2" "$1" >/dev/null 2>&1 || ep_die "cannot read the results from $1"
+	[ -d "$2/out" ] || ep_die "no out/ on $1"
+}
+
+# ep_qemu ROOT KERNEL INITRD DISK LOG LIMIT [CMDLINE...]: boot the endpoint
+# in ONE qemu process (TCG) until the guest powers off, or LIMIT seconds.
+# No -no-reboot: a panic or a watchdog reset reboots inside the same
+# process, so ramoops (memmap=1M$0x10000000) keeps the crashed kernel's
+# log.  ROOT is the (overlay) root disk, DISK the scenario disk; the
+# serial console goes to LOG.  Returns qemu's status (124: the limit).
+ep_qemu() {
+	root=$1 kernel=$2 initrd=$3 disk=$4 log=$5 limit=$6
+	shift 6
+	rm -f "$log"
+	# shellcheck disable=SC2016
+	timeout --foreground -k 5 "$limit" qemu-system-x86_64 \
+		-accel tcg -machine q35 -m "${EP_MEM:-1024}" -smp "${EP_SMP:-2}" \
+		-nodefaults -no-user-config -display none -monitor none \
+		-serial "file:$log" \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "root=/dev/vda rw console=ttyS0,115200 loglevel=5 net.ifnames=0 memmap=1M\$0x10000000 $*" \
+		-drive "file=$root,format=qcow2,if=virtio" \
+		-drive "file=$disk,format=raw,if=virtio" \
+		-device i6300esb -action watchdog=reset \
+		</dev/null >"$log.qemu" 2>&1
+}
