@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "log.h"
 
@@ -39,6 +40,23 @@ static bool libsystemd(void)
 		}
 	}
 	return sd.lib;
+}
+
+/*
+ * Whether stderr already goes to the journal: systemd sets JOURNAL_STREAM
+ * to the device and inode of the stream it connects a service's stderr to
+ * (systemd.exec(5)).  An operator's bulkheadctl in a terminal, or a
+ * script's, writes to stderr too, or its errors reach only the journal.
+ */
+static bool stderr_is_journal(void)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return st.st_dev == (dev_t)dev && st.st_ino == (ino_t)ino;
 }
 
 static bool journal_available(void)
@@ -79,7 +97,8 @@ void bg_log(int priority, const char *msgid, const char *fmt, ...)
 	if (journal_available() &&
 	    sd.journal_send("MESSAGE=%s", text, "PRIORITY=%d", priority,
 			    "MESSAGE_ID=%s", msgid ? msgid : "",
-			    "SYSLOG_IDENTIFIER=%s", program_invocation_short_name, NULL) >= 0)
+			    "SYSLOG_IDENTIFIER=%s", program_invocation_short_name, NULL) >= 0 &&
+	    stderr_is_journal())
 		return;
 	fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, names[priority & 7], text);
 }
