@@ -319,6 +319,44 @@ static int write_sysctl(const struct bg_env *env, const char *name, int value)
 	return 0;
 }
 
+/*
+ * The kernel values the guard just set, for systemd-sysctl: under systemd
+ * it runs after the guard (it is ordered after systemd-modules-load, the
+ * guard before) and would put back whatever /etc/sysctl.d says, the
+ * package's 90-bulkhead.conf included.  Named to sort after that file, so
+ * that guard.conf decides; an operator's /etc/sysctl.conf (99-sysctl.conf)
+ * still comes last.
+ */
+static int write_sysctl_dropin(const struct bg_env *env, const struct bg_guard_config *cfg)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	struct bulkhead_msg msg;
+	int n, err;
+
+	if (asprintf(&path, "%s/99-bulkhead-guard.conf", env->sysctl_dir) < 0)
+		return -ENOMEM;
+	n = asprintf(&text, "# Written by bulkhead-guard at boot from %s ([kernel]);\n"
+		     "# systemd-sysctl applies it after /etc/sysctl.d/90-bulkhead.conf.\n"
+		     "kernel.panic = %d\nkernel.panic_on_oops = %d\n",
+		     env->config, cfg->panic_timeout, cfg->panic_on_oops ? 1 : 0);
+	if (n < 0) {
+		text = NULL;
+		return -ENOMEM;
+	}
+	if (mkdir(env->sysctl_dir, 0755) < 0 && errno != EEXIST) {
+		err = -errno;
+		bg_log(LOG_WARNING, BG_MSGID_NO_REBOOT,
+		       "%s: cannot create: %s; systemd-sysctl may undo kernel.panic = %d",
+		       env->sysctl_dir, strerror(-err), cfg->panic_timeout);
+		return err;
+	}
+	err = bulkhead_write_file_atomic(path, text, (size_t)n, 0644, &msg);
+	if (err)
+		bg_log(LOG_WARNING, BG_MSGID_NO_REBOOT,
+		       "%s; systemd-sysctl may undo kernel.panic = %d", msg.text, cfg->panic_timeout);
+	return err;
+}
+
 static int read_sysctl(const struct bg_env *env, const char *name, int *ret)
 {
 	_cleanup_free_ char *path = NULL;
@@ -361,6 +399,7 @@ int bg_cmd_boot(const struct bg_env *env)
 	if (cfg.panic_timeout > 0) {
 		write_sysctl(env, "panic", cfg.panic_timeout);
 		write_sysctl(env, "panic_on_oops", cfg.panic_on_oops);
+		write_sysctl_dropin(env, &cfg);
 	}
 	if (lock_state(env, &lock) || load_state(env, in, true))
 		return BG_EXIT_FAILED;
@@ -674,6 +713,7 @@ struct health {
 	bool watchdog_armed;
 	bool degraded;
 	struct json_object *reasons;
+	struct json_object *command_line;
 };
 
 static bool watchdog_armed(const struct bg_env *env)
@@ -693,6 +733,38 @@ static void add_reason(void *arg, const char *reason)
 	json_object_array_add(arg, json_object_new_string(reason));
 }
 
+/*
+ * What the kernel command line holds back in this boot: never stored, so
+ * bg_policy_health() cannot know it, yet the machine runs without it.
+ */
+static void cmdline_health(const struct bg_env *env, struct health *h)
+{
+	_cleanup_free_ struct bg_cmdline *cl = calloc(1, sizeof(*cl));
+	struct json_object *names = json_object_new_array();
+	char text[BH_NAME_LEN + 80];
+	uint32_t i;
+
+	h->command_line = json_object_new_object();
+	if (!cl)
+		goto out;
+	read_cmdline(env, cl, false);
+	if (cl->safe_mode) {
+		add_reason(h->reasons, "safe mode for this boot: bulkhead.safe_mode on the kernel command line");
+		h->degraded = true;
+	}
+	for (i = 0; i < cl->nr_disable; i++) {
+		snprintf(text, sizeof(text), "%s held back for this boot: bulkhead.disable on the kernel command line",
+			 cl->disable[i]);
+		add_reason(h->reasons, text);
+		json_object_array_add(names, json_object_new_string(cl->disable[i]));
+		h->degraded = true;
+	}
+out:
+	json_object_object_add(h->command_line, "safe_mode",
+			       json_object_new_boolean(cl && cl->safe_mode));
+	json_object_object_add(h->command_line, "disable", names);
+}
+
 static void health_check(const struct bg_env *env, const struct bg_state *st,
 			 struct health *h)
 {
@@ -707,6 +779,7 @@ static void health_check(const struct bg_env *env, const struct bg_state *st,
 	h->watchdog_armed = watchdog_armed(env);
 	if (bg_policy_health(st, add_reason, h->reasons))
 		h->degraded = true;
+	cmdline_health(env, h);
 	if (bg_config_load(env->config, &cfg, &msg)) {
 		snprintf(text, sizeof(text), "%s; the guard runs on the defaults", msg.text);
 		add_reason(h->reasons, text);
@@ -763,6 +836,7 @@ int bg_cmd_status(const struct bg_env *env, bool json)
 		json_object_object_add(k, "panic_on_oops", json_object_new_int(h.panic_on_oops));
 		json_object_object_add(k, "watchdog_armed", json_object_new_boolean(h.watchdog_armed));
 		json_object_object_add(o, "kernel", k);
+		json_object_object_add(o, "command_line", h.command_line);
 		json_object_object_add(o, "state", bg_state_json(st));
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							      JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -773,6 +847,7 @@ int bg_cmd_status(const struct bg_env *env, bool json)
 	for (i = 0; i < json_object_array_length(h.reasons); i++)
 		printf("  %s\n", json_object_get_string(json_object_array_get_idx(h.reasons, i)));
 	json_object_put(h.reasons);
+	json_object_put(h.command_line);
 	cur = st->current_boot ? bg_state_boot(st, st->current_boot) : NULL;
 	fmt_time(cur ? cur->started : 0, when, sizeof(when));
 	printf("boot: %llu since %s%s; consecutive failures %u (unexplained %u)\n",

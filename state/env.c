@@ -43,6 +43,7 @@ void bg_env_init(struct bg_env *env)
 	env->extensions_dir = test_override("BULKHEAD_EXTENSIONS_DIR",
 					    "/etc/bulkhead/extensions.d");
 	env->modprobe_dir = test_override("BULKHEAD_MODPROBE_DIR", "/run/modprobe.d");
+	env->sysctl_dir = test_override("BULKHEAD_SYSCTL_DIR", "/run/sysctl.d");
 	env->securityfs_dir = test_override("BULKHEAD_SECURITYFS_DIR",
 					    "/sys/kernel/security/bulkhead");
 }

@@ -28,6 +28,7 @@ struct bg_env {
 	const char *proc_sys_kernel;	/* /proc/sys/kernel; test: BULKHEAD_PROC_SYS_KERNEL */
 	const char *extensions_dir;	/* /etc/bulkhead/extensions.d; test: BULKHEAD_EXTENSIONS_DIR */
 	const char *modprobe_dir;	/* /run/modprobe.d; test: BULKHEAD_MODPROBE_DIR */
+	const char *sysctl_dir;		/* /run/sysctl.d; test: BULKHEAD_SYSCTL_DIR */
 	const char *securityfs_dir;	/* /sys/kernel/security/bulkhead; test: BULKHEAD_SECURITYFS_DIR */
 };
 

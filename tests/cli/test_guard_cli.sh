@@ -22,7 +22,8 @@ bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$t/err" ] && sed 's/^/     /' 
 export BULKHEAD_STATE_DIR=$t/state BULKHEAD_PSTORE_DIR=$t/pstore \
 	BULKHEAD_WATCHDOG_DIR=$t/watchdog BULKHEAD_CMDLINE=$t/cmdline \
 	BULKHEAD_PROC_SYS_KERNEL=$t/sys BULKHEAD_GUARD_CONF=$t/guard.conf \
-	BULKHEAD_MODPROBE_DIR=$t/modprobe BULKHEAD_SECURITYFS_DIR=$t/secfs
+	BULKHEAD_MODPROBE_DIR=$t/modprobe BULKHEAD_SECURITYFS_DIR=$t/secfs \
+	BULKHEAD_SYSCTL_DIR=$t/sysctl.d
 mkdir -p "$t/pstore" "$t/sys" "$t/watchdog/watchdog0"
 echo 0 >"$t/sys/panic"
 echo 0 >"$t/sys/panic_on_oops"
@@ -35,6 +36,13 @@ has() { grep -q -- "$1" "$t/out" "$t/err"; }
 BULKHEAD_NOW=1000 run "$guard" boot && [ "$(cat "$t/sys/panic")" = 10 ] &&
 	[ "$(cat "$t/sys/panic_on_oops")" = 1 ] && ok "first boot makes panics reboot" || bad "first boot makes panics reboot"
 grep -q '"boot_id":1' "$t/state/boot.json" && ok "boot.json names boot 1" || bad "boot.json names boot 1"
+# systemd-sysctl runs after the guard (it is ordered after
+# systemd-modules-load, the guard before): the guard's values must be the
+# ones it applies last, over the package's /etc/sysctl.d/90-bulkhead.conf
+[ "$(cat "$t/sysctl.d/99-bulkhead-guard.conf" 2>/dev/null | grep -v '^#')" = "kernel.panic = 10
+kernel.panic_on_oops = 1" ] && [ "$(ls "$t/sysctl.d")" = 99-bulkhead-guard.conf ] &&
+	ok "the guard leaves its kernel values for systemd-sysctl in /run/sysctl.d" ||
+	bad "the guard leaves its kernel values for systemd-sysctl in /run/sysctl.d"
 run "$ctl" status && has "machine: ok" && has "no watchdog armed" && ok "status ok, warns about the watchdog" || bad "status ok"
 
 # a crash: the shim's line in pstore, then the next boot
@@ -96,8 +104,19 @@ run "$guard" shutdown && BULKHEAD_NOW=3000 run "$guard" boot && run "$ctl" histo
 # kernel command line overrides reach boot.json, not the state
 echo "quiet bulkhead.safe_mode=1 bulkhead.disable=bh_vendor" >"$t/cmdline"
 run "$guard" shutdown && run "$guard" boot && grep -q '"safe_mode":true' "$t/state/boot.json" &&
-	grep -q '"bh_vendor"' "$t/state/boot.json" && run "$ctl" status --json && has '"safe_mode":false' &&
+	grep -q '"bh_vendor"' "$t/state/boot.json" && { run "$ctl" status --json; [ $? = 1 ]; } &&
+	[ "$(jq .state.safe_mode "$t/out")" = false ] &&
 	ok "command line overrides for one boot only" || bad "command line overrides"
+# ... and status says what they hold back in this boot, and why
+run "$ctl" status; rc=$?
+[ $rc = 1 ] && has "DEGRADED" &&
+	has "safe mode for this boot: bulkhead.safe_mode on the kernel command line" &&
+	has "bh_vendor held back for this boot: bulkhead.disable on the kernel command line" &&
+	ok "status names the command line's safe mode and disables (degraded)" ||
+	bad "status names the command line's overrides (rc $rc)"
+run "$ctl" status --json
+[ "$(jq -c .command_line "$t/out")" = '{"safe_mode":true,"disable":["bh_vendor"]}' ] &&
+	ok "status --json: command_line" || bad "status --json: command_line"
 # read as the kernel reads them: off is off, quotes are stripped, and a bad
 # name costs only itself (with a warning), never the rest of the line; in a
 # state of their own, so that nothing the ladder did above is in the way

@@ -29,7 +29,8 @@ jget() { tr -d ' \n' <"$t/out" | sed -n "s/.*\"name\":\"bh_execwatch\"[^}]*\"$1\
 export BULKHEAD_STATE_DIR=$t/state BULKHEAD_EXTENSIONS_DIR=$t/conf \
 	BULKHEAD_PROC_SYS_KERNEL=$t/sys BULKHEAD_PSTORE_DIR=$t/pstore \
 	BULKHEAD_WATCHDOG_DIR=$t/watchdog BULKHEAD_CMDLINE=$t/cmdline \
-	BULKHEAD_GUARD_CONF=$t/guard.conf
+	BULKHEAD_GUARD_CONF=$t/guard.conf BULKHEAD_MODPROBE_DIR=$t/modprobe \
+	BULKHEAD_SYSCTL_DIR=$t/sysctl.d BULKHEAD_SECURITYFS_DIR=$t/secfs
 mkdir -p "$t/conf" "$t/sys/random" "$t/pstore" "$t/watchdog" "$t/state"
 echo 0 >"$t/sys/panic"
 echo 0 >"$t/sys/panic_on_oops"
