@@ -240,6 +240,8 @@ install: $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard $(BUILD)/bulkhead-load
 	install -D -m 0644 boot-guard/systemd/90-bulkhead.conf $(DESTDIR)/etc/sysctl.d/90-bulkhead.conf
 	install -D -m 0644 boot-guard/systemd/bulkhead-watchdog.conf \
 		$(DESTDIR)/etc/systemd/system.conf.d/bulkhead-watchdog.conf
+	install -D -m 0755 boot-guard/systemd/initramfs-hook \
+		$(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/bulkhead
 	install -D -m 0644 boot-guard/bulkhead.catalog \
 		$(DESTDIR)$(PREFIX)/lib/systemd/catalog/bulkhead.catalog
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/bulkhead/

@@ -68,7 +68,8 @@ has() {
 	fi
 }
 
-has "$bulkhead" -rwxr-xr-x usr/sbin/bulkheadctl usr/sbin/bulkhead-guard usr/sbin/bulkhead-load
+has "$bulkhead" -rwxr-xr-x usr/sbin/bulkheadctl usr/sbin/bulkhead-guard usr/sbin/bulkhead-load \
+	usr/share/initramfs-tools/hooks/bulkhead
 has "$bulkhead" -rw-r--r-- \
 	lib/systemd/system/bulkhead-guard.service lib/systemd/system/bulkhead-load.service \
 	lib/systemd/system/bulkhead-guard-good.service lib/systemd/system/bulkhead-guard-good.timer \
@@ -132,6 +133,12 @@ elif ! sed -n '/^remove)/,/;;/p' "$c/prerm" | grep -q 'deb-systemd-invoke stop';
 	bad "bulkhead: prerm does not stop the units on removal"
 else
 	ok "bulkhead: units enabled, none started or stopped by install or upgrade"
+fi
+# the watchdog drivers join the initramfs at once (its hook)
+if grep -qx 'activate-noawait update-initramfs' "$c/triggers" 2>/dev/null; then
+	ok "bulkhead: triggers update-initramfs for its hook"
+else
+	bad "bulkhead: no update-initramfs trigger for its initramfs hook"
 fi
 if grep -q 'common.postinst' "$t/ctl-bulkhead-dkms/postinst" &&
    grep -q 'dkms remove -m' "$t/ctl-bulkhead-dkms/prerm"; then
