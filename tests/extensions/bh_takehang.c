@@ -10,14 +10,23 @@
  * changed last.  The sleep is uninterruptible on purpose: no signal may
  * end the hang, as none would end a real deadlock.
  *
+ * "FREEZE" stands for a hang that takes the whole machine with it (a
+ * deadlock with interrupts off): stop_machine() with a function that never
+ * returns, so every CPU spins with interrupts disabled, nothing in user
+ * space runs again and only a hardware watchdog (tests/endpoint: the
+ * i6300esb) resets the machine.  No lockup detector fires: their timers
+ * are interrupts too.
+ *
  * Content: template "rule" (id 1) with two fields:
  *	id	u32	1..1000000
- *	path	string	1..255		"HANG" makes take_content never return
+ *	path	string	1..255		"HANG" makes take_content never return,
+ *					"FREEZE" freezes every CPU
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/stop_machine.h>
 #include <linux/string.h>
 
 #include "bulkhead.h"
@@ -49,6 +58,19 @@ static void __noreturn th_hang(void)
 		schedule_timeout_uninterruptible(HZ);
 }
 
+static int th_spin(void *unused)
+{
+	for (;;)
+		cpu_relax();
+	return 0;
+}
+
+static void th_freeze(void)
+{
+	pr_emerg("freezing every CPU in take_content\n");
+	stop_machine(th_spin, NULL, NULL);
+}
+
 static int th_take_content(struct bh_extension *ext, const struct bh_content *c)
 {
 	struct bh_record rec;
@@ -64,6 +86,8 @@ static int th_take_content(struct bh_extension *ext, const struct bh_content *c)
 			return err;
 		if (len == 4 && !memcmp(path, "HANG", 4))
 			th_hang();
+		if (len == 6 && !memcmp(path, "FREEZE", 6))
+			th_freeze();
 	}
 	return err == -ENOENT ? 0 : err;
 }
@@ -93,5 +117,5 @@ module_init(th_init);
 module_exit(th_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Bulkhead test extension: hangs in take_content on rule path HANG");
+MODULE_DESCRIPTION("Bulkhead test extension: hangs in take_content on rule path HANG, freezes the machine on FREEZE");
 BH_IMPORT_NS();
