@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * test_metrics.c - the guard's Prometheus metrics (state/metrics.c): the
+ * test_metrics.c - the guard's Prometheus metrics (state/metrics.c) and
+ * their setting (guard.conf's [metrics] dir, boot-guard/config.c): the
  * exact text for known states, label values escaped as the exposition
- * format wants them, and a file replaced whole (a failing or crashing
- * syscall at any step leaves the old file or the new one and no temporary
- * file, an unwritable directory is an error that keeps the old file).
+ * format wants them, a file replaced whole (a failing or crashing syscall
+ * at any step leaves the old file or the new one and no temporary file,
+ * an unwritable directory is an error that keeps the old file), and the
+ * guard's commands writing it where the setting says, or nowhere when it
+ * is empty, never failing for it.
  *
  * Syscall failures and crashes come from fi_ops (testutil.h); every test
  * works in a fresh mkdtemp() directory.
@@ -24,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "metrics.h"
 #include "testutil.h"
 
@@ -451,6 +455,180 @@ static void empty_or_no_directory_writes_nothing(void **state)
 	assert_int_equal(fi.calls, 0);
 }
 
+/* ---- the setting ------------------------------------------------------- */
+
+static int load_config(struct t *t, const char *text, struct bg_guard_config *cfg,
+		       struct bulkhead_msg *msg)
+{
+	char *path = fmt("%s/guard.conf", t->root);
+
+	put_file(path, text, strlen(text));
+	return bg_config_load(path, cfg, msg);
+}
+
+static void config_without_metrics_leaves_the_default(void **state)
+{
+	struct t *t = *state;
+	struct bg_guard_config cfg;
+	struct bulkhead_msg msg;
+
+	assert_int_equal(load_config(t, "[policy]\nthreshold = 3\n", &cfg, &msg), 0);
+	assert_false(cfg.metrics_dir_set);
+	assert_int_equal(bg_config_load(fmt("%s/none.conf", t->root), &cfg, &msg), 0);
+	assert_false(cfg.metrics_dir_set);
+}
+
+static void config_sets_the_metrics_dir(void **state)
+{
+	struct t *t = *state;
+	struct bg_guard_config cfg;
+	struct bulkhead_msg msg;
+
+	assert_int_equal(load_config(t, "[metrics]\ndir = /srv/prom\n", &cfg, &msg), 0);
+	assert_true(cfg.metrics_dir_set);
+	assert_string_equal(cfg.metrics_dir, "/srv/prom");
+}
+
+static void config_empty_dir_turns_metrics_off(void **state)
+{
+	struct t *t = *state;
+	struct bg_guard_config cfg;
+	struct bulkhead_msg msg;
+
+	assert_int_equal(load_config(t, "[metrics]\ndir =\n", &cfg, &msg), 0);
+	assert_true(cfg.metrics_dir_set);
+	assert_string_equal(cfg.metrics_dir, "");
+}
+
+static void config_refuses_a_relative_dir_naming_the_line(void **state)
+{
+	struct t *t = *state;
+	struct bg_guard_config cfg;
+	struct bulkhead_msg msg;
+
+	assert_int_equal(load_config(t, "[metrics]\n\ndir = prom\n", &cfg, &msg), -EINVAL);
+	assert_contains(msg.text, "guard.conf: line 3: [metrics] dir = 'prom': not an absolute path");
+	assert_int_equal(load_config(t, "[metrics]\nfile = /x\n", &cfg, &msg), -EINVAL);
+	assert_contains(msg.text, "line 2: unknown key 'file' in [metrics]");
+}
+
+/* ---- the guard's commands ---------------------------------------------- */
+
+/* everything the commands touch inside the test's directory */
+static void test_env(struct t *t, struct bg_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->state_dir = fmt("%s/state", t->root);
+	env->config = fmt("%s/guard.conf", t->root);
+	env->pstore_dir = fmt("%s/pstore", t->root);
+	env->watchdog_dir = fmt("%s/watchdog", t->root);
+	env->cmdline = fmt("%s/cmdline", t->root);
+	env->proc_sys_kernel = fmt("%s/sys", t->root);
+	env->extensions_dir = fmt("%s/extensions.d", t->root);
+	env->modprobe_dir = fmt("%s/modprobe.d", t->root);
+	env->securityfs_dir = fmt("%s/securityfs", t->root);
+	env->metrics_dir = t->dir;
+	put_file(env->cmdline, "quiet\n", 6);
+}
+
+static void guard_commands_write_the_default_dir(void **state)
+{
+	struct t *t = *state;
+	struct bg_env env;
+
+	test_env(t, &env);
+	assert_int_equal(bg_cmd_reset(&env), BG_EXIT_OK);
+	assert_contains(slurp(t->prom, NULL), "bulkhead_decisions_total{action=\"reset\"} 1\n");
+	assert_int_equal(bg_cmd_enable(&env, "bh_a", false), BG_EXIT_OK);
+	assert_contains(slurp(t->prom, NULL), "bulkhead_extension_disabled{extension=\"bh_a\"} 1\n");
+	assert_int_equal(bg_cmd_pin(&env, "bh_a", "3"), BG_EXIT_OK);
+	assert_contains(slurp(t->prom, NULL), "bulkhead_decisions_total{action=\"pin\"} 1\n");
+	assert_false(exists(t->tmp));
+}
+
+static void guard_commands_write_the_configured_dir(void **state)
+{
+	struct t *t = *state;
+	char *other = fmt("%s/other", t->root), *conf;
+	struct bg_env env;
+
+	test_env(t, &env);
+	assert_int_equal(mkdir(other, 0755), 0);
+	conf = fmt("[metrics]\ndir = %s\n", other);
+	put_file(env.config, conf, strlen(conf));
+	assert_int_equal(bg_cmd_reset(&env), BG_EXIT_OK);
+	assert_non_null(slurp(fmt("%s/bulkhead.prom", other), NULL));
+	assert_false(exists(t->prom));
+	/* --state-dir takes the default away, not what guard.conf says */
+	env.metrics_dir = NULL;
+	assert_int_equal(bg_cmd_enable(&env, "bh_a", false), BG_EXIT_OK);
+	assert_contains(slurp(fmt("%s/bulkhead.prom", other), NULL),
+			"bulkhead_extension_disabled{extension=\"bh_a\"} 1\n");
+}
+
+static void empty_setting_turns_metrics_off_for_every_command(void **state)
+{
+	struct t *t = *state;
+	struct bg_env env;
+
+	test_env(t, &env);
+	put_file(env.config, "[metrics]\ndir =\n", 16);
+	assert_int_equal(bg_cmd_reset(&env), BG_EXIT_OK);
+	assert_int_equal(bg_cmd_enable(&env, "bh_a", false), BG_EXIT_OK);
+	assert_int_equal(bg_cmd_good(&env), BG_EXIT_OK);
+	bg_refresh_metrics(&env);
+	assert_false(exists(t->prom));
+	assert_false(exists(t->tmp));
+}
+
+/* with --state-dir and no setting, the default directory is left alone */
+static void moved_state_writes_no_default_metrics(void **state)
+{
+	struct t *t = *state;
+	struct bg_env env;
+
+	test_env(t, &env);
+	env.metrics_dir = NULL;
+	assert_int_equal(bg_cmd_reset(&env), BG_EXIT_OK);
+	bg_refresh_metrics(&env);
+	assert_false(exists(t->prom));
+}
+
+/* the metrics never decide: a failure to write them changes no exit code */
+static void metrics_failure_changes_no_outcome(void **state)
+{
+	struct t *t = *state;
+	struct bg_state *st = own(calloc(1, sizeof(*st)));
+	enum bg_load_source src;
+	struct bulkhead_msg msg;
+	struct bg_env env;
+
+	test_env(t, &env);
+	env.metrics_dir = fmt("%s/file", t->root);
+	put_file(env.metrics_dir, "x", 1);
+	assert_int_equal(bg_cmd_enable(&env, "bh_a", false), BG_EXIT_OK);
+	assert_int_equal(bg_state_load(env.state_dir, st, &src, &msg), 0);
+	assert_int_equal(st->ext[0].status, BG_EXT_DISABLED);
+	env.metrics_dir = fmt("%s/none", t->root);
+	assert_int_equal(bg_cmd_good(&env), BG_EXIT_OK);
+	assert_int_equal(bg_cmd_reset(&env), BG_EXIT_OK);
+}
+
+/* staging's refresh: the saved state, as the guard's commands write it */
+static void refresh_writes_the_saved_state(void **state)
+{
+	struct t *t = *state;
+	struct bg_env env;
+
+	test_env(t, &env);
+	env.metrics_dir = fmt("%s/none", t->root);
+	assert_int_equal(bg_cmd_enable(&env, "bh_a", false), BG_EXIT_OK);
+	assert_false(exists(t->prom));
+	env.metrics_dir = t->dir;
+	bg_refresh_metrics(&env);
+	assert_contains(slurp(t->prom, NULL), "bulkhead_extension_disabled{extension=\"bh_a\"} 1\n");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -468,6 +646,16 @@ int main(void)
 		T(missing_directory_is_enoent_naming_it),
 		T(directory_that_is_a_file_is_enotdir),
 		T(empty_or_no_directory_writes_nothing),
+		T(config_without_metrics_leaves_the_default),
+		T(config_sets_the_metrics_dir),
+		T(config_empty_dir_turns_metrics_off),
+		T(config_refuses_a_relative_dir_naming_the_line),
+		T(guard_commands_write_the_default_dir),
+		T(guard_commands_write_the_configured_dir),
+		T(empty_setting_turns_metrics_off_for_every_command),
+		T(moved_state_writes_no_default_metrics),
+		T(metrics_failure_changes_no_outcome),
+		T(refresh_writes_the_saved_state),
 	};
 #undef T
 
