@@ -7,6 +7,7 @@ set -eu
 # Kernels: 6.1 through the bookworm metapackages, 6.12 through the
 # bookworm-security ones.  The exact +debNN versions move with every
 # security update, so the build discovers them instead of naming them.
+# python3 runs examples/ops/bulkhead-fleet-status in its test.
 PKGS="
 build-essential pkgconf make gcc git
 linux-headers-amd64 linux-image-amd64
@@ -16,6 +17,7 @@ liburing-dev
 clang libclang-rt-14-dev
 qemu-system-x86 busybox-static cpio kmod dkms
 dpkg-dev debhelper dh-dkms lintian man-db
+python3
 "
 
 missing=""
