@@ -180,12 +180,14 @@ check-asan: $(ASAN_BINS) $(BUILD)/asan/bulkheadctl
 		sh tests/run-unit.sh $(ASAN_BINS)
 
 # the guard and staging tests need fixture paths: the test variants;
-# content and the overrides test run the tools as installed
+# content and the overrides test run the tools as installed; the ops
+# test runs examples/ops/ against fake hosts (the test variants again)
 check-cli: $(addprefix $(BUILD)/,$(TOOLS)) $(TEST_TOOLS)
 	@sh tests/cli/test_content_cli.sh $(BUILD)/bulkheadctl
 	@sh tests/cli/test_guard_cli.sh $(TEST_BIN)
 	@sh tests/cli/test_stage_cli.sh $(TEST_BIN)
 	@sh tests/cli/test_overrides_cli.sh $(BUILD) $(TEST_BIN)
+	@sh tests/cli/test_ops_cli.sh $(TEST_BIN)
 
 dkms-check:
 	@sh scripts/dkms-check.sh $(VM_KVERS)

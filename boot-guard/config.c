@@ -20,6 +20,9 @@
  *	panic_timeout = 10
  *	panic_on_oops = yes
  *
+ *	[metrics]
+ *	dir = /var/lib/prometheus/node-exporter
+ *
  * A missing file means the defaults; a bad one is refused with its line.
  */
 #include <errno.h>
@@ -114,6 +117,25 @@ static int cfg_handler(void *user, const char *section, const char *key,
 			snprintf(p->error, sizeof(p->error),
 				 "[kernel] panic_on_oops = '%s': not yes or no", value);
 			return 0;
+		}
+	} else if (!strcmp(section, "metrics")) {
+		if (!strcmp(key, "dir")) {
+			/* empty: no metrics at all */
+			if (*value && *value != '/') {
+				snprintf(p->error, sizeof(p->error),
+					 "[metrics] dir = '%s': not an absolute path (empty turns metrics off)",
+					 value);
+				return 0;
+			}
+			if (strlen(value) >= sizeof(p->cfg->metrics_dir)) {
+				snprintf(p->error, sizeof(p->error),
+					 "[metrics] dir: longer than %zu characters",
+					 sizeof(p->cfg->metrics_dir) - 1);
+				return 0;
+			}
+			snprintf(p->cfg->metrics_dir, sizeof(p->cfg->metrics_dir), "%s", value);
+			p->cfg->metrics_dir_set = true;
+			return 1;
 		}
 	}
 	snprintf(p->error, sizeof(p->error), "unknown key '%s' in [%s]", key, section);

@@ -8,6 +8,7 @@
 #include "policy.h"
 
 #define BG_CMDLINE_MAX_WARNINGS 8
+#define BG_METRICS_DIR_LEN	1024
 
 /**
  * struct bg_guard_config - everything guard.conf sets
@@ -15,11 +16,16 @@
  * @panic_timeout: seconds after which a panic reboots (kernel.panic);
  *	0 leaves the kernel's setting alone
  * @panic_on_oops: make an oops panic (and so reboot)
+ * @metrics_dir_set: [metrics] dir is in the file; otherwise the default
+ *	(struct bg_env's metrics_dir) applies
+ * @metrics_dir: [metrics] dir, an absolute path; "" turns metrics off
  */
 struct bg_guard_config {
 	struct bg_config policy;
 	int panic_timeout;
 	bool panic_on_oops;
+	bool metrics_dir_set;
+	char metrics_dir[BG_METRICS_DIR_LEN];
 };
 
 /**

@@ -24,6 +24,7 @@
 #include "evidence.h"
 #include "guard.h"
 #include "log.h"
+#include "metrics.h"
 
 static int lock_state(const struct bg_env *env, int *ret_fd)
 {
@@ -138,6 +139,27 @@ static int load_config(const struct bg_env *env, struct bg_guard_config *cfg)
 		cfg->policy = bg_default_config;
 	}
 	return err;
+}
+
+/*
+ * The metrics for node_exporter (docs/guard.md, "Metrics"), from the
+ * state just saved, under the state lock.  They describe and never
+ * decide: a failure is logged, and changes neither what was decided nor
+ * the exit code.  Without node_exporter (no directory) that is said
+ * quietly.
+ */
+static void write_metrics(const struct bg_env *env, const struct bg_guard_config *cfg,
+			  const struct bg_state *st)
+{
+	const char *dir = cfg->metrics_dir_set ? cfg->metrics_dir : env->metrics_dir;
+	struct bulkhead_msg msg;
+	int err;
+
+	err = bg_metrics_write(dir, st, &bg_real_fsops, &msg);
+	if (err == -ENOENT)
+		bg_log(LOG_INFO, NULL, "%s", msg.text);
+	else if (err)
+		bg_log(LOG_WARNING, NULL, "%s; the state is saved, its metrics are stale", msg.text);
 }
 
 /* @c from /proc/cmdline; @log: say what was skipped (boot does, once) */
@@ -443,9 +465,13 @@ int bg_cmd_boot(const struct bg_env *env)
 		       "kernel command line overrides for boot %llu:%s%s%s",
 		       (unsigned long long)out->current_boot, cl.safe_mode ? " safe mode" : "",
 		       cl.nr_disable ? " disable " : "", cl.nr_disable ? cl.disable[0] : "");
-	if (write_boot_decision(env, out, &cl))
+	if (write_boot_decision(env, out, &cl)) {
+		write_metrics(env, &cfg, out);
 		return BG_EXIT_FAILED;
+	}
 	write_modprobe(env, out, &cl);
+	/* last: what this boot needs comes first */
+	write_metrics(env, &cfg, out);
 	return BG_EXIT_OK;
 }
 
@@ -501,6 +527,7 @@ static int simple_update(const struct bg_env *env,
 	log_new_decisions(in, out);
 	if (after)
 		after(env, out, arg);
+	write_metrics(env, &cfg, out);
 	return BG_EXIT_OK;
 }
 
@@ -703,6 +730,32 @@ int bg_cmd_pin(const struct bg_env *env, const char *ext, const char *version)
 int bg_cmd_reset(const struct bg_env *env)
 {
 	return simple_update(env, do_reset, NULL, NULL, refresh_modprobe);
+}
+
+/**
+ * bg_refresh_metrics() - rewrite the metrics from the saved state
+ * @env: paths
+ *
+ * For a command outside the guard that changed the state (content
+ * staging), after it released the state lock: under the lock again, so
+ * that whoever writes last writes the newest state.  guard.conf is read
+ * quietly (the guard's own commands say when it is bad, and the defaults
+ * apply then); what goes wrong with the metrics is logged, and the
+ * command's outcome stands.
+ */
+void bg_refresh_metrics(const struct bg_env *env)
+{
+	_cleanup_free_ struct bg_state *st = calloc(1, sizeof(*st));
+	_cleanup_close_ int lock = -1;
+	struct bg_guard_config cfg;
+
+	if (bg_config_load(env->config, &cfg, NULL)) {
+		cfg = default_guard_config;
+		cfg.policy = bg_default_config;
+	}
+	if (!st || lock_state(env, &lock) || load_state(env, st, false))
+		return;
+	write_metrics(env, &cfg, st);
 }
 
 /* ---- status -------------------------------------------------------------- */

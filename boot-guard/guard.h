@@ -2,7 +2,7 @@
 /*
  * guard.h - the guard's commands, shared by bulkhead-guard (the boot
  * lifecycle: boot, good, shutdown) and bulkheadctl (status, history,
- * enable, disable, pin, reset).
+ * enable, disable, pin, reset, and the metrics after content staging).
  */
 #ifndef BG_GUARD_H
 #define BG_GUARD_H
@@ -23,5 +23,6 @@ int bg_cmd_history(const struct bg_env *env, bool json);
 int bg_cmd_enable(const struct bg_env *env, const char *ext, bool enable);
 int bg_cmd_pin(const struct bg_env *env, const char *ext, const char *version);
 int bg_cmd_reset(const struct bg_env *env);
+void bg_refresh_metrics(const struct bg_env *env);
 
 #endif /* BG_GUARD_H */

@@ -35,6 +35,8 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'd':
 			env.state_dir = optarg;
+			/* the default metrics describe the default state only */
+			env.metrics_dir = NULL;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -283,8 +283,11 @@ static int cmd_schema_check(struct opts *o)
 static void guard_env(const struct opts *o, struct bg_env *env)
 {
 	bg_env_init(env);
-	if (o->state_dir)
+	if (o->state_dir) {
 		env->state_dir = o->state_dir;
+		/* the default metrics describe the default state only */
+		env->metrics_dir = NULL;
+	}
 }
 
 static int cmd_status(struct opts *o)
@@ -439,6 +442,8 @@ static int cmd_content_stage(struct opts *o)
 	}
 	bg_log(LOG_NOTICE, BL_MSGID_STAGED, "stage %s: content %llu %s: %s", so.ext,
 	       (unsigned long long)res.version, res.outcome, res.detail);
+	/* a stage decision, and maybe a new active version */
+	bg_refresh_metrics(&env);
 	return 0;
 }
 

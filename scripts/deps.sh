@@ -9,7 +9,8 @@ set -eu
 # security update, so the build discovers them instead of naming them.
 # The endpoint tests (make check-endpoint) build a Debian guest with
 # mmdebstrap, give it qcow2 overlays (qemu-img), read its results disk with
-# debugfs and its JSON with jq.
+# debugfs and its JSON with jq.  python3 runs examples/ops/bulkhead-fleet-status
+# in its test.
 PKGS="
 build-essential pkgconf make gcc git
 linux-headers-amd64 linux-image-amd64
@@ -19,7 +20,7 @@ liburing-dev
 clang libclang-rt-14-dev
 qemu-system-x86 busybox-static cpio kmod dkms
 dpkg-dev debhelper dh-dkms lintian man-db
-mmdebstrap qemu-utils e2fsprogs jq
+mmdebstrap qemu-utils e2fsprogs jq python3
 "
 
 missing=""

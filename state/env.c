@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "env.h"
+#include "metrics.h"
 #include "util.h"
 
 #ifdef BULKHEAD_TEST_HOOKS
@@ -46,6 +47,7 @@ void bg_env_init(struct bg_env *env)
 	env->sysctl_dir = test_override("BULKHEAD_SYSCTL_DIR", "/run/sysctl.d");
 	env->securityfs_dir = test_override("BULKHEAD_SECURITYFS_DIR",
 					    "/sys/kernel/security/bulkhead");
+	env->metrics_dir = test_override("BULKHEAD_METRICS_DIR", BG_METRICS_DIR_DEFAULT);
 }
 
 /* unix seconds; in a test build BULKHEAD_NOW fixes the clock */

@@ -30,6 +30,11 @@ struct bg_env {
 	const char *modprobe_dir;	/* /run/modprobe.d; test: BULKHEAD_MODPROBE_DIR */
 	const char *sysctl_dir;		/* /run/sysctl.d; test: BULKHEAD_SYSCTL_DIR */
 	const char *securityfs_dir;	/* /sys/kernel/security/bulkhead; test: BULKHEAD_SECURITYFS_DIR */
+	/*
+	 * The default of guard.conf's [metrics] dir; NULL when --state-dir
+	 * moved the state, whose metrics then go only where guard.conf says.
+	 */
+	const char *metrics_dir;	/* /var/lib/prometheus/node-exporter; test: BULKHEAD_METRICS_DIR */
 };
 
 void bg_env_init(struct bg_env *env);

@@ -112,7 +112,10 @@ struct bg_boot *bg_state_boot(struct bg_state *st, uint64_t id)
 	return NULL;
 }
 
-/* append to the decision log, dropping the oldest entry when full */
+/*
+ * Append to the decision log, dropping the oldest entry when full, and
+ * count it by its action (the counts are never trimmed).
+ */
 void bg_state_decide(struct bg_state *st, uint64_t boot_id, int64_t now,
 		     enum bg_action action, const char *ext, uint64_t from,
 		     uint64_t to, const char *reason)
@@ -124,6 +127,8 @@ void bg_state_decide(struct bg_state *st, uint64_t boot_id, int64_t now,
 			sizeof(st->decisions[0]) * (BG_MAX_DECISIONS - 1));
 		st->nr_decisions--;
 	}
+	if ((unsigned int)action < BG_ACT__COUNT)
+		st->decision_counts[action]++;
 	d = &st->decisions[st->nr_decisions++];
 	memset(d, 0, sizeof(*d));
 	d->boot_id = boot_id;
@@ -294,6 +299,21 @@ static struct json_object *decision_json(const struct bg_decision *d)
 	return o;
 }
 
+/* per action (all but "none"), the decisions ever taken */
+static struct json_object *decision_counts_json(const struct bg_state *st)
+{
+	struct json_object *o = json_object_new_object();
+	int a;
+
+	for (a = BG_ACT_NONE + 1; o && a < BG_ACT__COUNT; a++) {
+		if (!add(o, bg_action_name(a), json_object_new_uint64(st->decision_counts[a]))) {
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
 /**
  * bg_state_json() - the state as a JSON object (also `status --json`)
  * @st: state
@@ -326,7 +346,8 @@ struct json_object *bg_state_json(const struct bg_state *st)
 	    !add(o, "safe_mode_guess", json_object_new_boolean(st->safe_mode_guess)) ||
 	    !add(o, "safe_mode_good_boots", json_object_new_int64(st->safe_mode_good_boots)) ||
 	    !add(o, "no_shim", json_object_new_boolean(st->no_shim)) ||
-	    !add(o, "safe_mode_reason", json_object_new_string(st->safe_mode_reason))) {
+	    !add(o, "safe_mode_reason", json_object_new_string(st->safe_mode_reason)) ||
+	    !add(o, "decision_counts", decision_counts_json(st))) {
 		json_object_put(boots);
 		json_object_put(exts);
 		json_object_put(decs);
@@ -483,6 +504,34 @@ static void decode_evidence(struct dec *d, struct json_object *o, struct bg_evid
 		get_str(d, o, "warning", ev->warning, sizeof(ev->warning));
 	if (has(d, o, "uptime"))
 		ev->uptime = get_i64(d, o, "uptime");
+}
+
+/*
+ * The counts came later than format 1.  A state written before has only
+ * its log: the counts start from the decisions it still holds, a lower
+ * bound that only grows from there.  An action this guard does not know
+ * (a newer one wrote the state) is left out, not refused.
+ */
+static void decode_decision_counts(struct dec *d, struct json_object *root,
+				   struct bg_state *st)
+{
+	struct json_object *o;
+	uint32_t i;
+	int a;
+
+	if (d->bad)
+		return;
+	if (!has(d, root, "decision_counts")) {
+		for (i = 0; i < st->nr_decisions; i++)
+			st->decision_counts[st->decisions[i].action]++;
+		return;
+	}
+	o = field(d, root, "decision_counts", json_type_object);
+	d->where = "state decision_counts";
+	for (a = BG_ACT_NONE + 1; o && !d->bad && a < BG_ACT__COUNT; a++)
+		if (has(d, o, bg_action_name(a)))
+			st->decision_counts[a] = get_u64(d, o, bg_action_name(a));
+	d->where = "state";
 }
 
 /**
@@ -666,6 +715,8 @@ int bg_state_decode(const char *text, size_t len, struct bg_state *ret,
 		get_str(&d, o, "reason", dc->reason, sizeof(dc->reason));
 		st->nr_decisions++;
 	}
+	d.where = "state";
+	decode_decision_counts(&d, root, st);
 	if (d.bad)
 		return -EBADMSG;
 	*ret = *st;

@@ -206,6 +206,12 @@ struct bg_state {
 	uint32_t safe_mode_good_boots;	/* good boots since safe mode began */
 	bool no_shim;			/* the shim itself crashed: not even it loads */
 	char safe_mode_reason[BG_REASON_LEN];
+	/*
+	 * Decisions by action since the state was created: the log below
+	 * keeps only the last BG_MAX_DECISIONS; these are never trimmed
+	 * (bulkhead_decisions_total in the metrics, metrics.c).
+	 */
+	uint64_t decision_counts[BG_ACT__COUNT];
 	uint32_t nr_boots;
 	struct bg_boot boots[BG_MAX_BOOTS];	/* oldest first */
 	uint32_t nr_ext;

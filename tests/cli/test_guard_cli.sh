@@ -23,8 +23,8 @@ export BULKHEAD_STATE_DIR=$t/state BULKHEAD_PSTORE_DIR=$t/pstore \
 	BULKHEAD_WATCHDOG_DIR=$t/watchdog BULKHEAD_CMDLINE=$t/cmdline \
 	BULKHEAD_PROC_SYS_KERNEL=$t/sys BULKHEAD_GUARD_CONF=$t/guard.conf \
 	BULKHEAD_MODPROBE_DIR=$t/modprobe BULKHEAD_SECURITYFS_DIR=$t/secfs \
-	BULKHEAD_SYSCTL_DIR=$t/sysctl.d
-mkdir -p "$t/pstore" "$t/sys" "$t/watchdog/watchdog0"
+	BULKHEAD_SYSCTL_DIR=$t/sysctl.d BULKHEAD_METRICS_DIR=$t/metrics
+mkdir -p "$t/pstore" "$t/sys" "$t/watchdog/watchdog0" "$t/metrics"
 echo 0 >"$t/sys/panic"
 echo 0 >"$t/sys/panic_on_oops"
 echo 0 >"$t/watchdog/watchdog0/bootstatus"
@@ -63,6 +63,20 @@ run "$ctl" status --json; rc=$?
 	ok "status --json names extension, op, content and decision" || bad "status --json"
 run "$ctl" history && has "failed" && has "shim-fault bh_execwatch" && ok "history shows the failed boot" || bad "history"
 
+# the metrics for node_exporter's textfile collector, rewritten by the guard run
+# metric LINE: the metrics file holds LINE exactly
+metric() { grep -qxF -- "$1" "$t/metrics/bulkhead.prom"; }
+metric 'bulkhead_boots_total 2' && metric 'bulkhead_consecutive_failures 1' &&
+	metric 'bulkhead_decisions_total{action="disable"} 1' &&
+	metric 'bulkhead_decisions_total{action="rollback"} 0' &&
+	metric 'bulkhead_decisions_total{action="safe-mode"} 0' && metric 'bulkhead_safe_mode 0' &&
+	metric 'bulkhead_extension_disabled{extension="bh_execwatch"} 1' &&
+	metric 'bulkhead_last_decision_timestamp_seconds 1060' &&
+	metric '# TYPE bulkhead_decisions_total counter' &&
+	[ "$(stat -c %a "$t/metrics/bulkhead.prom")" = 644 ] && [ ! -e "$t/metrics/bulkhead.prom.tmp" ] &&
+	ok "guard run writes the metrics: decision counts, disabled extension, mode 0644, no .tmp" ||
+	bad "metrics after the guard's disable: $(cat "$t/metrics/bulkhead.prom" 2>&1)"
+
 # operator steering
 # enabled again, but the failed boot is not yet followed by a good one;
 # at once, through the shim (a stand-in of its securityfs files here)
@@ -76,7 +90,24 @@ run "$ctl" enable bh_execwatch && [ "$(cat "$t/secfs/extensions/bh_execwatch/sta
 run "$ctl" status; rc=$?
 [ $rc = 1 ] && ! has "bh_execwatch disabled" && has "1 consecutive failed boot" &&
 	ok "enable lifts the disable; a failed boot still shows degraded" || bad "enable"
+metric 'bulkhead_extension_disabled{extension="bh_execwatch"} 0' &&
+	metric 'bulkhead_decisions_total{action="enable"} 1' &&
+	metric 'bulkhead_decisions_total{action="disable"} 1' &&
+	ok "bulkheadctl enable rewrites the metrics" || bad "metrics after enable: $(cat "$t/metrics/bulkhead.prom" 2>&1)"
 run "$guard" good && run "$ctl" status && has "machine: ok" && ok "good after enable: ok" || bad "good after enable"
+metric 'bulkhead_consecutive_failures 0' && ok "good rewrites the metrics" || bad "metrics after good"
+# node_exporter not installed: one quiet line, nothing else changes
+BULKHEAD_METRICS_DIR=$t/no-such-dir run "$guard" shutdown &&
+	has "info: metrics $t/no-such-dir: no such directory" && [ ! -e "$t/no-such-dir" ] &&
+	BULKHEAD_NOW=1500 BULKHEAD_METRICS_DIR=$t/no-such-dir run "$guard" boot &&
+	ok "no metrics directory: skipped with an info line, exit 0" || bad "no metrics directory"
+# an empty setting turns them off
+printf '[metrics]\ndir =\n' >"$t/guard.conf"
+rm -f "$t/metrics/bulkhead.prom"
+run "$guard" good && [ ! -e "$t/metrics/bulkhead.prom" ] && ! has metrics &&
+	ok "guard.conf [metrics] dir = (empty): no metrics, not a word" || bad "metrics off"
+rm -f "$t/guard.conf"
+run "$ctl" pin bh_execwatch 0 && [ -f "$t/metrics/bulkhead.prom" ] || bad "metrics back on"
 run "$ctl" pin bh_execwatch 5 && run "$ctl" status --json && has '"pinned":5' && ok "pin" || bad "pin"
 run "$ctl" pin bh_execwatch five; [ $? = 2 ] && has "not an unsigned integer" && ok "pin refuses a bad version (exit 2)" || bad "pin bad version"
 run "$ctl" enable "bad/name"; [ $? = 2 ] && ok "enable refuses a bad name (exit 2)" || bad "enable bad name"

@@ -31,7 +31,7 @@ done
 
 # a fake world, recognisable wherever it shows through: a state with
 # bh_marker disabled at time 1000, kernel.panic 4242, an armed watchdog
-mkdir -p "$t/pstore" "$t/sys/random" "$t/watchdog/watchdog0" "$t/conf"
+mkdir -p "$t/pstore" "$t/sys/random" "$t/watchdog/watchdog0" "$t/conf" "$t/metrics"
 echo 4242 >"$t/sys/panic"
 echo 4243 >"$t/sys/panic_on_oops"
 echo 11111111-2222-3333-4444-555555555555 >"$t/sys/random/boot_id"
@@ -42,7 +42,8 @@ fake() {
 	env BULKHEAD_STATE_DIR="$t/state" BULKHEAD_GUARD_CONF="$t/guard.conf" \
 		BULKHEAD_PSTORE_DIR="$t/pstore" BULKHEAD_WATCHDOG_DIR="$t/watchdog" \
 		BULKHEAD_CMDLINE="$t/cmdline" BULKHEAD_PROC_SYS_KERNEL="$t/sys" \
-		BULKHEAD_EXTENSIONS_DIR="$t/conf" BULKHEAD_NOW=1000 "$@"
+		BULKHEAD_EXTENSIONS_DIR="$t/conf" BULKHEAD_METRICS_DIR="$t/metrics" \
+		BULKHEAD_NOW=1000 "$@"
 }
 # at: the time of the last decision in `history --json` on stdin
 at() { tr -d ' \n' | sed -n 's/.*"at":\([0-9-]*\),.*/\1/p'; }
@@ -67,6 +68,9 @@ fi
 fake "$bin/bulkheadctl" disable bh_marker >/dev/null 2>"$t/err" &&
 	[ -f "$t/state/state" ] && ok "test variant: BULKHEAD_STATE_DIR moves the state" ||
 	bad "test variant: disable into BULKHEAD_STATE_DIR"
+grep -q 'extension="bh_marker"} 1' "$t/metrics/bulkhead.prom" 2>/dev/null &&
+	ok "test variant: BULKHEAD_METRICS_DIR moves the metrics" || bad "test variant: BULKHEAD_METRICS_DIR"
+cp "$t/metrics/bulkhead.prom" "$t/metrics.before"
 fake "$bin/bulkheadctl" status --json >"$t/test.json" 2>"$t/err"
 grep -q '"panic_timeout":4242' "$t/test.json" && grep -q '"watchdog_armed":true' "$t/test.json" &&
 	grep -q bh_marker "$t/test.json" &&
@@ -101,6 +105,9 @@ when=$("$build/bulkheadctl" history --json --state-dir "$t/prod" 2>"$t/err" | at
 cmp -s "$t/state.before" "$t/state/state" &&
 	ok "installed bulkheadctl: BULKHEAD_STATE_DIR's state untouched" ||
 	bad "installed bulkheadctl wrote the state BULKHEAD_STATE_DIR names"
+cmp -s "$t/metrics.before" "$t/metrics/bulkhead.prom" &&
+	ok "installed bulkheadctl: BULKHEAD_METRICS_DIR's metrics untouched" ||
+	bad "installed bulkheadctl wrote the metrics BULKHEAD_METRICS_DIR names"
 
 # ---- even the test variant: not in a process that gained privilege ---------
 # nobody running a copy with a file capability: AT_SECURE, so secure_getenv()

@@ -30,8 +30,9 @@ export BULKHEAD_STATE_DIR=$t/state BULKHEAD_EXTENSIONS_DIR=$t/conf \
 	BULKHEAD_PROC_SYS_KERNEL=$t/sys BULKHEAD_PSTORE_DIR=$t/pstore \
 	BULKHEAD_WATCHDOG_DIR=$t/watchdog BULKHEAD_CMDLINE=$t/cmdline \
 	BULKHEAD_GUARD_CONF=$t/guard.conf BULKHEAD_MODPROBE_DIR=$t/modprobe \
-	BULKHEAD_SYSCTL_DIR=$t/sysctl.d BULKHEAD_SECURITYFS_DIR=$t/secfs
-mkdir -p "$t/conf" "$t/sys/random" "$t/pstore" "$t/watchdog" "$t/state"
+	BULKHEAD_SYSCTL_DIR=$t/sysctl.d BULKHEAD_SECURITYFS_DIR=$t/secfs \
+	BULKHEAD_METRICS_DIR=$t/metrics
+mkdir -p "$t/conf" "$t/sys/random" "$t/pstore" "$t/watchdog" "$t/state" "$t/metrics"
 echo 0 >"$t/sys/panic"
 echo 0 >"$t/sys/panic_on_oops"
 echo "root=/dev/vda" >"$t/cmdline"
@@ -59,6 +60,11 @@ run "$ctl" content stage bh_execwatch "$t/v2.bhc"
 run "$ctl" status --json
 [ "$(jget active)" = 2 ] && [ "$(jget pending)" = 0 ] && ok "status: active 2, nothing pending" ||
 	bad "status after stage: active '$(jget active)' pending '$(jget pending)'"
+grep -qxF 'bulkhead_decisions_total{action="stage"} 1' "$t/metrics/bulkhead.prom" &&
+	grep -qxF 'bulkhead_extension_content_version{extension="bh_execwatch",slot="active"} 2' "$t/metrics/bulkhead.prom" &&
+	grep -qxF 'bulkhead_extension_content_version{extension="bh_execwatch",slot="lkg"} 0' "$t/metrics/bulkhead.prom" &&
+	ok "stage rewrites the metrics: a stage decision, active 2" ||
+	bad "metrics after stage: $(cat "$t/metrics/bulkhead.prom" 2>&1)"
 grep -q '"action":"stage"' "$t/out" && ok "the stage is a recorded decision" || bad "stage decision"
 
 run "$ctl" content stage bh_execwatch "$t/v1.bhc"

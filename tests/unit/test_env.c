@@ -24,7 +24,7 @@
 static const char *const overrides[] = {
 	"BULKHEAD_STATE_DIR", "BULKHEAD_GUARD_CONF", "BULKHEAD_PSTORE_DIR",
 	"BULKHEAD_WATCHDOG_DIR", "BULKHEAD_CMDLINE", "BULKHEAD_PROC_SYS_KERNEL",
-	"BULKHEAD_EXTENSIONS_DIR",
+	"BULKHEAD_EXTENSIONS_DIR", "BULKHEAD_METRICS_DIR",
 };
 
 static int teardown(void **state)
@@ -48,6 +48,7 @@ static void assert_real_paths(const struct bg_env *env)
 	assert_string_equal(env->cmdline, "/proc/cmdline");
 	assert_string_equal(env->proc_sys_kernel, "/proc/sys/kernel");
 	assert_string_equal(env->extensions_dir, "/etc/bulkhead/extensions.d");
+	assert_string_equal(env->metrics_dir, "/var/lib/prometheus/node-exporter");
 }
 
 static void env_init_without_overrides_gives_the_real_paths(void **state)

@@ -322,6 +322,8 @@ static struct bg_state *full_state(void)
 	st->run_time = INT64_MAX - 3;
 	st->safe_mode = true;
 	snprintf(st->safe_mode_reason, sizeof(st->safe_mode_reason), "%s", tricky);
+	for (i = BG_ACT_NONE + 1; i < BG_ACT__COUNT; i++)
+		st->decision_counts[i] = i == BG_ACT_COUNT ? UINT64_MAX : 1000 * i + 1;
 
 	st->nr_boots = BG_MAX_BOOTS;
 	for (i = 0; i < BG_MAX_BOOTS; i++) {
@@ -478,6 +480,63 @@ static void state_from_before_the_uptime_fields_loads(void **state)
 		st->ext[k].nr_crashes = 0;
 		memset(st->ext[k].crashes, 0, sizeof(st->ext[k].crashes));
 	}
+	assert_memory_equal(back, st, sizeof(*st));
+}
+
+/*
+ * A state written before the decisions were counted: the counts start
+ * from the decisions its log still holds, and then only grow.
+ */
+static void state_from_before_the_decision_counts_counts_its_log(void **state)
+{
+	struct bg_state *st = full_state(), *back = new_state();
+	struct bulkhead_msg msg = { "" };
+	struct file f = encode(st);
+	size_t h = header_len(&f);
+	struct json_object *root = json_tokener_parse(fmt("%.*s", (int)(f.len - h), f.data + h));
+	const char *text;
+	uint32_t i;
+
+	(void)state;
+	assert_non_null(root);
+	json_object_object_del(root, "decision_counts");
+	text = fmt("%s", json_object_to_json_string(root));
+	json_object_put(root);
+	assert_null(strstr(text, "decision_counts"));
+	assert_int_equal(bg_state_decode(text, strlen(text), back, &msg), 0);
+
+	memset(st->decision_counts, 0, sizeof(st->decision_counts));
+	for (i = 0; i < st->nr_decisions; i++)
+		st->decision_counts[st->decisions[i].action]++;
+	/* every action is in full_state()'s log: each counted from it */
+	for (i = BG_ACT_NONE + 1; i < BG_ACT__COUNT; i++)
+		assert_true(back->decision_counts[i] > 0);
+	assert_memory_equal(back, st, sizeof(*st));
+
+	/* and counted on from there */
+	bg_state_decide(back, 1, T0, BG_ACT_ROLLBACK, "bh_ext_01", 2, 1, "crash");
+	assert_int_equal(back->decision_counts[BG_ACT_ROLLBACK],
+			 st->decision_counts[BG_ACT_ROLLBACK] + 1);
+}
+
+/* an action a newer guard counts is left out, not a reason to refuse the state */
+static void decision_counts_of_an_unknown_action_are_ignored(void **state)
+{
+	struct bg_state *st = full_state(), *back = new_state();
+	struct bulkhead_msg msg = { "" };
+	struct file f = encode(st);
+	size_t h = header_len(&f);
+	struct json_object *root = json_tokener_parse(fmt("%.*s", (int)(f.len - h), f.data + h));
+	struct json_object *counts;
+	const char *text;
+
+	(void)state;
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "decision_counts", &counts));
+	json_object_object_add(counts, "quarantine", json_object_new_int(5));
+	text = fmt("%s", json_object_to_json_string(root));
+	json_object_put(root);
+	assert_int_equal(bg_state_decode(text, strlen(text), back, &msg), 0);
 	assert_memory_equal(back, st, sizeof(*st));
 }
 
@@ -1501,6 +1560,8 @@ int main(void)
 		T(round_trip_keeps_every_field),
 		T(round_trip_of_a_zeroed_state),
 		T(state_from_before_the_uptime_fields_loads),
+		T(state_from_before_the_decision_counts_counts_its_log),
+		T(decision_counts_of_an_unknown_action_are_ignored),
 		T(header_line_names_format_digest_and_length),
 		T(decode_refuses_without_touching_result),
 		T(fresh_dir_loads_as_new_machine),
