@@ -142,7 +142,7 @@ int bg_metrics_write(const char *dir, const struct bg_state *st,
 	_cleanup_free_ char *text = NULL, *path = NULL, *tmp = NULL;
 	struct stat sb;
 	size_t len;
-	int fd, err;
+	int err;
 
 	if (!dir || !*dir)
 		return 0;
@@ -169,30 +169,9 @@ int bg_metrics_write(const char *dir, const struct bg_state *st,
 	}
 	if (bg_metrics_render(st, &text, &len))
 		goto err_nomem;
-	/*
-	 * A new file, never one through a link planted at the name (fileio.h);
-	 * one a crashed write left is removed first.
-	 */
-	unlink(tmp);
-	fd = ops->open(tmp, BULKHEAD_TMP_OPEN_FLAGS, 0644);
-	if (fd < 0) {
-		err = -errno;
-		bulkhead_msg_set(msg, "metrics %s: cannot create: %s", tmp, strerror(-err));
+	err = bg_fsops_write_new(ops, tmp, 0644, text, len, "metrics", msg);
+	if (err)
 		return err;
-	}
-	/* not through @ops: it changes nothing a crash could tear */
-	err = fchmod(fd, 0644) < 0 ? -errno : 0;
-	if (!err)
-		err = bg_fsops_write_all(ops, fd, text, len);
-	if (!err && ops->fsync(fd) < 0)
-		err = -errno;
-	if (ops->close(fd) < 0 && !err)
-		err = -errno;
-	if (err) {
-		bulkhead_msg_set(msg, "metrics %s: write failed: %s", tmp, strerror(-err));
-		ops->unlink(tmp);
-		return err;
-	}
 	if (ops->rename(tmp, path) < 0) {
 		err = -errno;
 		bulkhead_msg_set(msg, "metrics %s: cannot rename into place: %s", path,

@@ -906,6 +906,51 @@ int bg_fsops_write_all(const struct bg_fsops *ops, int fd, const void *buf, size
 }
 
 /**
+ * bg_fsops_write_new() - a new file @tmp holding @buf, on disk
+ * @ops: the syscalls (tests inject faults)
+ * @tmp: the temporary name the caller renames into place afterwards
+ * @mode: its permissions, whatever the umask
+ * @buf: bytes
+ * @len: their number
+ * @what: the file's kind, to start @msg ("state", "metrics")
+ * @msg: the reason on failure
+ *
+ * A stale @tmp a crashed writer left is removed first, directly, not
+ * through @ops: a crash around it leaves nothing a reader looks at.  The
+ * file is created new (BULKHEAD_TMP_OPEN_FLAGS: never through a link
+ * planted at the name), written whole and fsync()ed; on failure it is
+ * removed again.
+ *
+ * Return: 0 or a negative errno.
+ */
+int bg_fsops_write_new(const struct bg_fsops *ops, const char *tmp, mode_t mode,
+		       const void *buf, size_t len, const char *what, struct bulkhead_msg *msg)
+{
+	int fd, err;
+
+	unlink(tmp);
+	fd = ops->open(tmp, BULKHEAD_TMP_OPEN_FLAGS, mode);
+	if (fd < 0) {
+		err = -errno;
+		bulkhead_msg_set(msg, "%s %s: cannot create: %s", what, tmp, strerror(-err));
+		return err;
+	}
+	/* not through @ops: it changes nothing a crash could tear */
+	err = fchmod(fd, mode) < 0 ? -errno : 0;
+	if (!err)
+		err = bg_fsops_write_all(ops, fd, buf, len);
+	if (!err && ops->fsync(fd) < 0)
+		err = -errno;
+	if (ops->close(fd) < 0 && !err)
+		err = -errno;
+	if (err) {
+		bulkhead_msg_set(msg, "%s %s: write failed: %s", what, tmp, strerror(-err));
+		ops->unlink(tmp);
+	}
+	return err;
+}
+
+/**
  * bg_fsops_fsync_dir() - make a directory's entries durable through @ops
  * @ops: the syscalls
  * @dir: the directory
@@ -941,7 +986,7 @@ int bg_state_save(const char *dir, const struct bg_state *st,
 	_cleanup_free_ char *text = NULL, *cur = NULL, *prev = NULL, *tmp = NULL;
 	_cleanup_free_ struct bg_state *scratch = malloc(sizeof(*scratch));
 	size_t len;
-	int fd, err;
+	int err;
 
 	if (!scratch || asprintf(&cur, "%s/state", dir) < 0 ||
 	    asprintf(&prev, "%s/state.prev", dir) < 0 ||
@@ -949,28 +994,9 @@ int bg_state_save(const char *dir, const struct bg_state *st,
 		bulkhead_msg_set(msg, "state %s: out of memory", dir);
 		return -ENOMEM;
 	}
-	/*
-	 * A new file, never one through a link planted at the name (fileio.h).
-	 * A stale one a crashed save left is removed first, directly, not
-	 * through @ops: a crash around it leaves nothing a reader looks at.
-	 */
-	unlink(tmp);
-	fd = ops->open(tmp, BULKHEAD_TMP_OPEN_FLAGS, 0600);
-	if (fd < 0) {
-		err = -errno;
-		bulkhead_msg_set(msg, "state %s: cannot create: %s", tmp, strerror(-err));
+	err = bg_fsops_write_new(ops, tmp, 0600, text, len, "state", msg);
+	if (err)
 		return err;
-	}
-	err = bg_fsops_write_all(ops, fd, text, len);
-	if (!err && ops->fsync(fd) < 0)
-		err = -errno;
-	if (ops->close(fd) < 0 && !err)
-		err = -errno;
-	if (err) {
-		bulkhead_msg_set(msg, "state %s: write failed: %s", tmp, strerror(-err));
-		ops->unlink(tmp);
-		return err;
-	}
 	/*
 	 * The old state becomes the previous copy; a crash here leaves it.
 	 * A damaged current file must not replace a good previous copy:

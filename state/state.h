@@ -236,6 +236,8 @@ struct bg_fsops {
 extern const struct bg_fsops bg_real_fsops;
 
 int bg_fsops_write_all(const struct bg_fsops *ops, int fd, const void *buf, size_t len);
+int bg_fsops_write_new(const struct bg_fsops *ops, const char *tmp, mode_t mode,
+		       const void *buf, size_t len, const char *what, struct bulkhead_msg *msg);
 int bg_fsops_fsync_dir(const struct bg_fsops *ops, const char *dir);
 
 enum bg_load_source {
