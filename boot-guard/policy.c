@@ -632,13 +632,17 @@ void bg_policy_shutdown(const struct bg_state *in, int64_t now, int64_t uptime,
  * @out: the new state; an enable clears the extension's failures and
  *	strikes and also ends safe mode (the operator wants it running)
  *
- * An operator's disable never expires.
+ * An operator's disable never expires.  Content staged while the
+ * extension was disabled is held as pending; the enable makes it the
+ * active content (the next boot's), unless a crash named that version.
  *
  * Return: 0, or -ENOSPC when the state has no room for a new extension.
  */
 int bg_policy_enable(const struct bg_state *in, const char *name, bool enable_it,
 		     int64_t now, struct bg_state *out)
 {
+	char why[BG_REASON_LEN];
+	uint64_t from, held = 0;
 	struct bg_ext *e;
 
 	if (out != in)
@@ -646,7 +650,20 @@ int bg_policy_enable(const struct bg_state *in, const char *name, bool enable_it
 	e = bg_state_ext(out, name, true);
 	if (!e)
 		return -ENOSPC;
+	from = e->chosen;
 	if (enable_it) {
+		/*
+		 * Content staged while it was off was held as pending (nothing
+		 * pushed it): the operator's latest content is what runs next,
+		 * unless a crash named it.
+		 */
+		if (e->status == BG_EXT_DISABLED && e->pending && !bg_ext_crashed(e, e->pending)) {
+			held = e->pending;
+			e->active = e->pending;
+			e->active_since = now;
+			e->changed_at = now;
+			e->pending = 0;
+		}
 		enable(e);
 		e->strikes = 0;
 		e->clean_boots = 0;
@@ -660,9 +677,13 @@ int bg_policy_enable(const struct bg_state *in, const char *name, bool enable_it
 		snprintf(e->reason, sizeof(e->reason), "disabled by operator");
 	}
 	e->nr_crashes = 0;
+	if (held)
+		snprintf(why, sizeof(why), "enabled by operator; content %llu, staged while it was disabled, runs from the next boot",
+			 (unsigned long long)held);
+	else
+		snprintf(why, sizeof(why), "%s by operator", enable_it ? "enabled" : "disabled");
 	bg_state_decide(out, out->current_boot, now, enable_it ? BG_ACT_ENABLE : BG_ACT_DISABLE,
-			e->name, e->chosen, e->chosen,
-			enable_it ? "enabled by operator" : "disabled by operator");
+			e->name, from, held ? held : from, why);
 	if (enable_it && out->safe_mode) {
 		leave_safe_mode(out);
 		bg_state_decide(out, out->current_boot, now, BG_ACT_ENABLE, "", 0, 0,

@@ -2086,6 +2086,51 @@ static void operator_enable_leaves_safe_mode(void **state)
 	assert_int_equal(ext_named(m.st, X)->strikes, 0);
 }
 
+/*
+ * Content staged while the operator had the extension off is held as
+ * pending; the operator's enable makes it the content of the next boot.
+ * Seen on the endpoint (cmdline-safe-mode): disable, stage fixed content
+ * 3, enable, reboot: the loader pushed the crashing content 2 again.
+ */
+static void operator_enable_takes_content_staged_while_off(void **state)
+{
+	static const struct row r = {
+		.ext = { { X, .active = 2, .pending = 3, .changed_ago = 60, .how = OFF_BY_OPERATOR },
+			 Y_OLD },
+	};
+	struct bg_evidence none = evidence(BG_EV_NONE, NULL, NULL, 0);
+	struct machine m;
+
+	(void)state;
+	machine_init(&m, &r);
+	assert_int_equal(bg_policy_enable(m.st, X, true, m.now, m.next), 0);
+	machine_commit(&m);
+	assert_int_equal(ext_named(m.st, X)->status, BG_EXT_ENABLED);
+	assert_int_equal(ext_named(m.st, X)->active, 3);
+	assert_int_equal(ext_named(m.st, X)->pending, 0);
+	machine_shutdown(&m);
+	machine_boot(&m, &none);
+	assert_int_equal(ext_named(m.st, X)->chosen, 3);
+}
+
+/* ... but never content a crash named */
+static void operator_enable_keeps_crashed_content_out(void **state)
+{
+	static const struct row r = {
+		.ext = { { X, .active = 2, .pending = 3, .changed_ago = 60, .how = OFF_BY_OPERATOR },
+			 Y_OLD },
+	};
+	struct machine m;
+
+	(void)state;
+	machine_init(&m, &r);
+	ext_named(m.st, X)->crashed[0] = 3;
+	ext_named(m.st, X)->nr_crashed = 1;
+	assert_int_equal(bg_policy_enable(m.st, X, true, m.now, m.next), 0);
+	machine_commit(&m);
+	assert_int_equal(ext_named(m.st, X)->active, 2);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_teardown(f, free_states)
@@ -2112,6 +2157,8 @@ int main(void)
 		T(health_is_degraded_while_failures_count),
 		T(strikes_are_forgotten_after_good_boots),
 		T(operator_enable_leaves_safe_mode),
+		T(operator_enable_takes_content_staged_while_off),
+		T(operator_enable_keeps_crashed_content_out),
 	};
 #undef T
 	/* one cmocka test per row, named after the row */
