@@ -272,11 +272,11 @@ deb:
 check-deb: deb
 	@sh scripts/check-deb.sh $(BUILD)/deb $(VM_KVERS)
 
-# The endpoint (tests/endpoint/): a Debian 12 guest with systemd and
+# The endpoint (tests/endpoint/): a Debian 12 root disk with systemd and
 # Debian's 6.1 kernel, Bulkhead installed in it from `make deb`'s packages
-# with apt (DKMS builds there), booted under qemu; image cached in
-# $(BUILD)/endpoint/KVER/.  Not part of `make check` yet.
-# ENDPOINT_SCENARIOS=NAME... runs only those.
+# with apt (DKMS builds them), booted under qemu; the image is cached in
+# $(BUILD)/endpoint/KVER/ and rebuilt when its inputs change.  Part of
+# `make check`; ENDPOINT_SCENARIOS=NAME... runs only those.
 ENDPOINT_KVER ?= $(firstword $(filter 6.1.%,$(VM_KVERS)))
 .PHONY: check-endpoint
 check-endpoint: deb

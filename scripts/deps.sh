@@ -9,8 +9,8 @@ set -eu
 # security update, so the build discovers them instead of naming them.
 # The endpoint tests (make check-endpoint) build a Debian guest with
 # mmdebstrap, give it qcow2 overlays (qemu-img), read its results disk with
-# debugfs and its JSON with jq.  python3 runs examples/ops/bulkhead-fleet-status
-# in its test.
+# debugfs and its JSON with jq, and reach it with ssh and curl.  python3
+# runs examples/ops/bulkhead-fleet-status in its test.
 PKGS="
 build-essential pkgconf make gcc git
 linux-headers-amd64 linux-image-amd64
@@ -20,7 +20,7 @@ liburing-dev
 clang libclang-rt-14-dev
 qemu-system-x86 busybox-static cpio kmod dkms
 dpkg-dev debhelper dh-dkms lintian man-db
-mmdebstrap qemu-utils e2fsprogs jq python3
+mmdebstrap qemu-utils e2fsprogs jq python3 openssh-client curl
 "
 
 missing=""

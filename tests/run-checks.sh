@@ -10,7 +10,7 @@ export RESULTS
 mkdir -p "$BUILD"
 : >"$RESULTS"
 status=0
-for suite in check-unit check-asan check-cli check-fuzz dkms-check check-deb check-vm; do
+for suite in check-unit check-asan check-cli check-fuzz dkms-check check-deb check-vm check-endpoint; do
 	echo "== $suite"
 	if ! $MAKE --no-print-directory "$suite"; then
 		status=1

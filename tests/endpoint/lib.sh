@@ -21,7 +21,8 @@ ep_hash() {
 # back in its out/).  mkfs.ext4 -d needs no loop mount.
 ep_disk() {
 	rm -f "$2"
-	mkfs.ext4 -q -F -L BHTEST -d "$1" "$2" 64M || ep_die "mkfs.ext4 -d $1 failed"
+	truncate -s 64M "$2"
+	mkfs.ext4 -q -F -L BHTEST -d "$1" "$2" || ep_die "mkfs.ext4 -d $1 failed"
 }
 
 # ep_results IMG DIR: copy the scenario disk's out/ to DIR (debugfs reads
@@ -38,7 +39,10 @@ ep_results() {
 # No -no-reboot: a panic or a watchdog reset reboots inside the same
 # process, so ramoops (memmap=1M$0x10000000) keeps the crashed kernel's
 # log.  ROOT is the (overlay) root disk, DISK the scenario disk; the
-# serial console goes to LOG.  Returns qemu's status (124: the limit).
+# serial console goes to LOG.  One network card on qemu's user network with
+# restrict=on (no way out: the guest has no network), and two ports of the
+# host's 127.0.0.1 forwarded to it: EP_SSH_PORT to ssh, EP_METRICS_PORT to
+# node_exporter.  Returns qemu's status (124: the limit).
 ep_qemu() {
 	root=$1 kernel=$2 initrd=$3 disk=$4 log=$5 limit=$6
 	shift 6
@@ -53,5 +57,33 @@ ep_qemu() {
 		-drive "file=$root,format=qcow2,if=virtio" \
 		-drive "file=$disk,format=raw,if=virtio" \
 		-device i6300esb -action watchdog=reset \
+		-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$EP_SSH_PORT-:22,hostfwd=tcp:127.0.0.1:$EP_METRICS_PORT-:9100" \
+		-device virtio-net-pci,netdev=n0 \
 		</dev/null >"$log.qemu" 2>&1
+}
+
+# ---- host steps (run.sh; host/SCENARIO.sh) ---------------------------------
+
+# ep_ssh CMD...: run CMD as root in the guest (EP_SSH_PORT, the run's key)
+ep_ssh() {
+	ssh -q -p "$EP_SSH_PORT" -i "$out/ssh-key" -o BatchMode=yes -o ConnectTimeout=10 \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -l root 127.0.0.1 "$@"
+}
+
+# ep_host_check DESC CMD...: a check the host makes; a failure fails the
+# run (it goes into the guest's failures, which the verdict counts)
+ep_host_check() {
+	desc=$1
+	shift
+	if "$@" >"$out/host-step.out" 2>&1; then
+		echo "$ep_name: ok: host: $desc"
+	else
+		echo "$ep_name: FAILED: host: $desc ($(tail -n 3 "$out/host-step.out" | tr '\n' ' '))"
+		ep_ssh "echo 'host: $desc' >>/run/bh-endpoint/state/failures"
+	fi
+}
+
+# ep_host_done STEP: the guest may go on
+ep_host_done() {
+	ep_ssh "touch /run/bh-endpoint/state/host-$1.done"
 }

@@ -1,44 +1,47 @@
 #!/bin/sh
-# mkimage.sh BUILD KVER [DEBDIR] - the endpoint: a Debian 12 guest with
-# systemd, Debian's own KVER kernel and headers, DKMS, and Bulkhead
-# installed from its .debs (DEBDIR, default BUILD/deb, as `make deb` leaves
-# them) inside the guest, as an endpoint's management agent installs them.
-# Three layers, each cached under BUILD/endpoint/KVER/ and rebuilt only
-# when its inputs change (a hash of them is kept beside each, LAYER.key):
+# mkimage.sh BUILD KVER [DEBDIR] - the endpoint: a Debian 12 root disk with
+# systemd, Debian's own KVER kernel and headers, DKMS, a real vendor sensor
+# (falcosecurity-scap-dkms) and Bulkhead installed from its .debs (DEBDIR,
+# default BUILD/deb, as `make deb` leaves them).  Two layers, each cached
+# under BUILD/endpoint/KVER/ and rebuilt only when its inputs change (a
+# hash of them is kept beside each, LAYER.key):
 #
-#  base.raw   mmdebstrap from the host's Debian sources: the packages of
-#             packages.list, Bulkhead's run-time dependencies (read from
-#             the .debs' control fields, so that apt needs no network in
-#             the guest), falcosecurity-scap-dkms built by DKMS for KVER;
-#             ramoops over a reserved region (the kernel command line has
-#             memmap=1M$0x10000000, modprobe.d gives ramoops its region,
-#             modules-load.d loads it, as on the machine of issue 13),
-#             a persistent journal, and the test runner bh-endpoint.service
-#             (guest/).  mkfs.ext4 -d: no loop mounts, no root needed for
-#             the disk itself.  Key: this script, packages.list, guest/,
-#             KVER, the dependency list, the host's sources.
-#  dkms.qcow2 base.raw plus one boot (a qcow2 overlay): `apt install
-#             ./bulkhead-dkms_*.deb ./acme-execcount-dkms_*.deb` in the
-#             guest (DKMS builds the shim, bh_execwatch and the vendor's
-#             extension there), and the test extensions the scenarios use,
-#             built in the guest against the installed shim (its headers
-#             and Module.symvers under /var/lib/dkms/bulkhead/kernel-KVER-
-#             ARCH), as a vendor builds.  Key: the base's, those two .debs,
-#             provision.sh, the test extensions' sources.
-#  prov.qcow2 dkms.qcow2 plus one boot: `apt install ./bulkhead_*.deb` (the
-#             tools and units; enabled, not started).  Key: dkms.qcow2's
-#             and that .deb: changing the tools or units costs this boot
-#             only, not DKMS's minutes.
+#  base.tar   mmdebstrap --variant=minbase from the host's Debian sources:
+#             the packages of packages.list and Bulkhead's run-time
+#             dependencies, read from the .debs' control fields (the guest
+#             has no network: apt must find them installed); scap built by
+#             DKMS for KVER.  Nothing of Bulkhead's own.  Key: this
+#             script's BASE_FORMAT, packages.list, the dependency list, the
+#             host's sources, KVER.
+#  root.raw   base.tar unpacked, the .debs installed with apt in a chroot
+#             of it (`apt install ./bulkhead-dkms_*.deb ...`, as
+#             mmdebstrap's --include of a .deb does: DKMS builds the shim,
+#             bh_execwatch and the vendor's acme_execcount for KVER,
+#             natively), the test extensions the scenarios load built
+#             there against the installed shim's headers and Module.symvers
+#             (/var/lib/dkms/bulkhead/kernel-KVER-ARCH), as a vendor builds;
+#             the endpoint's platform set-up (below) and the test runner
+#             (guest/); then mkfs.ext4 -d, no loop mounts.  Key: base.tar's,
+#             the three .debs, guest/, the test extensions' sources, this
+#             script.
 #
-# Scenario runs (run.sh) boot a fresh qcow2 overlay of prov.qcow2: the
-# cached layers never change.  prov.vmlinuz and prov.initrd are the
-# image's own kernel and initrd, booted with -kernel/-initrd.  Prints the
-# time and size of what it built.
+# Platform set-up: ramoops over the region the kernel command line
+# reserves (memmap=1M$0x10000000; modprobe.d gives ramoops its region,
+# modules-load.d loads it, as on the machine of issue 13), a persistent
+# journal, no getty on the serial console (the test owns it).
+#
+# Scenario runs (run.sh) boot a fresh qcow2 overlay of root.raw: the cached
+# layers never change.  root.vmlinuz and root.initrd are the image's own
+# kernel and initrd, booted with -kernel/-initrd.  Prints the time and
+# size of what it built.
 set -eu
 ep_name=endpoint-image
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
+
+# bump when the base layer's recipe below changes
+BASE_FORMAT=3
 
 [ $# -ge 2 ] || ep_die "usage: $0 BUILD KVER [DEBDIR]"
 mkdir -p "$1"
@@ -47,12 +50,13 @@ kver=$2
 debdir=${3:-$build/deb}
 out=$build/endpoint/$kver
 sources=${EP_SOURCES:-/etc/apt/sources.list.d/debian.sources}
-# the test extensions built in the guest (tests/extensions/NAME.c)
+# the test extensions built in the image (tests/extensions/NAME.c)
 test_exts="bh_noop bh_eventoops bh_takeoops bh_takehang bh_rawparse bh_vendorfile"
 
-for t in mmdebstrap mkfs.ext4 qemu-img qemu-system-x86_64 debugfs dpkg-deb; do
+for t in mmdebstrap mkfs.ext4 qemu-img qemu-system-x86_64 debugfs dpkg-deb unshare; do
 	command -v "$t" >/dev/null || ep_die "$t not found (make deps)"
 done
+[ "$(id -u)" = 0 ] || ep_die "building the image needs root (a chroot with DKMS in it)"
 [ -r "$sources" ] || ep_die "$sources missing (EP_SOURCES names the Debian sources to build from)"
 set -- "$debdir"/bulkhead_*.deb "$debdir"/bulkhead-dkms_*.deb "$debdir"/acme-execcount-dkms_*.deb
 for d in "$@"; do
@@ -70,122 +74,145 @@ deps=$(for d in $debs; do
 done | tr ',' '\n' | sed -e 's/|.*//' -e 's/(.*)//' -e 's/[[:space:]]//g' |
 	grep -v -e '^$' -e '^bulkhead' -e '^acme-' | sort -u)
 printf '%s\n' $pkgs $deps >"$out/base.packages"
-base_key=$(ep_hash "$here/mkimage.sh" "$here/packages.list" "$here/guest/bh-endpoint" \
-	"$here/guest/bh-endpoint.service" "$out/base.packages" "$sources")-$kver
+printf 'base format %s\n' "$BASE_FORMAT" >"$out/base.recipe"
+base_key=$(ep_hash "$out/base.recipe" "$out/base.packages" "$sources")-$kver
 
-if [ "$(cat "$out/base.key" 2>/dev/null)" != "$base_key" ] || [ ! -f "$out/base.raw" ]; then
-	rm -f "$out"/base.key "$out"/base.raw "$out"/dkms.* "$out"/prov.*
+if [ "$(cat "$out/base.key" 2>/dev/null)" != "$base_key" ] || [ ! -f "$out/base.tar" ]; then
+	rm -f "$out"/base.* "$out"/root.*
+	printf '%s\n' $pkgs $deps >"$out/base.packages"
 	start=$(date +%s)
-	rootfs=$out/rootfs
-	rm -rf "$rootfs"
 	echo "endpoint-image: base for $kver: mmdebstrap ($(echo $pkgs $deps | wc -w) packages asked for; log $out/base.log)"
-	# DKMS: scap's postinst builds for the running kernel only (the host's,
-	# without headers); build it for the guest's kernel here, natively
-	if ! mmdebstrap --variant=minbase --include="$(echo $pkgs $deps | tr ' ' ',')" \
+	# scap's postinst builds for the running kernel (the host's, which
+	# has no headers) and the newest one with headers, which may not be
+	# configured yet when it runs: build for the guest's kernel at the end
+	if ! mmdebstrap --variant=minbase --format=tar --include="$(echo $pkgs $deps | tr ' ' ',')" \
 		--customize-hook="chroot \"\$1\" sh -c 'dkms autoinstall -k $kver; dkms status'" \
-		bookworm "$rootfs" "$sources" >"$out/base.log" 2>&1; then
+		--customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
+		bookworm "$out/base.tar.tmp" "$sources" >"$out/base.log" 2>&1; then
 		tail -n 30 "$out/base.log" >&2
 		ep_die "mmdebstrap failed (log: $out/base.log)"
 	fi
-	debootstrapped=$(date +%s)
-
-	# boot: root on the first virtio disk, no getty on the serial console
-	# (the test runner owns it), a machine id (no first-boot prompts)
-	printf '/dev/vda / ext4 rw,errors=remount-ro 0 1\n' >"$rootfs/etc/fstab"
-	echo endpoint >"$rootfs/etc/hostname"
-	printf '127.0.0.1 localhost\n127.0.1.1 endpoint\n' >"$rootfs/etc/hosts"
-	od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$rootfs/etc/machine-id"
-	echo >>"$rootfs/etc/machine-id"
-	ln -sf /dev/null "$rootfs/etc/systemd/system/serial-getty@ttyS0.service"
-	ln -sf /dev/null "$rootfs/etc/systemd/system/getty@tty1.service"
-	# a journal that survives reboots (and crashes, up to its last sync)
-	mkdir -p "$rootfs/var/log/journal"
-	# pstore: ramoops over the region memmap= reserved (1 MiB at 256 MiB)
-	printf 'options ramoops mem_address=0x10000000 mem_size=0x100000 record_size=0x10000\n' \
-		>"$rootfs/etc/modprobe.d/endpoint-ramoops.conf"
-	printf 'ramoops\n' >"$rootfs/etc/modules-load.d/endpoint-ramoops.conf"
-	# the test runner
-	install -m 0755 "$here/guest/bh-endpoint" "$rootfs/usr/local/sbin/bh-endpoint"
-	install -m 0644 "$here/guest/bh-endpoint.service" "$rootfs/etc/systemd/system/"
-	mkdir -p "$rootfs/etc/systemd/system/multi-user.target.wants"
-	ln -sf ../bh-endpoint.service "$rootfs/etc/systemd/system/multi-user.target.wants/"
-
-	[ -f "$rootfs/boot/vmlinuz-$kver" ] && [ -f "$rootfs/boot/initrd.img-$kver" ] ||
-		ep_die "no /boot/vmlinuz-$kver or initrd in the image (log: $out/base.log)"
-	cp "$rootfs/boot/vmlinuz-$kver" "$out/base.vmlinuz"
-	cp "$rootfs/boot/initrd.img-$kver" "$out/base.initrd"
-	grep -q "^scap/.*, $kver, .*installed" "$out/base.log" &&
-		echo "endpoint-image: falcosecurity-scap built by DKMS for $kver" ||
-		echo "endpoint-image: falcosecurity-scap NOT built for $kver (see $out/base.log)"
-	rm -f "$rootfs"/var/cache/apt/archives/*.deb
-	used=$(du -sm "$rootfs" | cut -f1)
-	mkfs.ext4 -q -F -L endpoint -d "$rootfs" "$out/base.raw" "${EP_ROOT_SIZE:-4G}" ||
-		ep_die "mkfs.ext4 -d $rootfs failed"
-	rm -rf "$rootfs"
+	mv "$out/base.tar.tmp" "$out/base.tar"
 	echo "$base_key" >"$out/base.key"
-	echo "endpoint-image: base built in $(($(date +%s) - start)) s" \
-		"(mmdebstrap $((debootstrapped - start)) s): $used MiB of files," \
-		"$(du -m "$out/base.raw" | cut -f1) MiB on disk ($(du -m --apparent-size "$out/base.raw" | cut -f1) MiB raw)"
+	echo "endpoint-image: base built in $(($(date +%s) - start)) s:" \
+		"$(du -m "$out/base.tar" | cut -f1) MiB"
 fi
 
-# ---- the provisioned layers ---------------------------------------------
-# provision LAYER BACKING BACKING-FORMAT KEY STEP DEB...: boot an overlay
-# of BACKING once with provision.sh's provision_STEP and the DEBs on the
-# scenario disk; keep it as LAYER.qcow2 if the guest says PASS
-provision() {
-	layer=$1 backing=$2 fmt=$3 key=$4 step=$5
-	shift 5
-	if [ "$(cat "$out/$layer.key" 2>/dev/null)" = "$key" ] && [ -f "$out/$layer.qcow2" ]; then
-		echo "endpoint-image: $out/$layer.qcow2 is current"
-		return 0
-	fi
-	rm -f "$out/$layer.key" "$out/$layer.qcow2"
-	t0=$(date +%s)
-	stage=$out/$layer-disk
-	rm -rf "$stage"
-	mkdir -p "$stage/debs" "$stage/testext" "$stage/out"
-	cp "$here/guest/run.sh" "$here/guest/lib.sh" "$stage/"
-	cp "$here/provision.sh" "$stage/scenario.sh"
-	cp "$@" "$stage/debs/"
-	printf '%s\n' "$test_exts" >"$stage/testext/list"
-	# shellcheck disable=SC2086
-	cp $ext_srcs "$stage/testext/"
-	echo "$step" >"$stage/step"
-	echo "provision-$step" >"$stage/name"
-	ep_disk "$stage" "$out/$layer-disk.img"
-	qemu-img create -q -f qcow2 -b "$backing" -F "$fmt" "$out/$layer.qcow2.tmp"
-	echo "endpoint-image: provisioning $layer in the guest: $step (console: $out/$layer.log)"
-	rc=0
-	ep_qemu "$out/$layer.qcow2.tmp" "$out/base.vmlinuz" "$out/base.initrd" "$out/$layer-disk.img" \
-		"$out/$layer.log" "${EP_PROVISION_TIMEOUT:-1200}" || rc=$?
-	ep_results "$out/$layer-disk.img" "$out/$layer-results"
-	sed -n 's/^.*bh-endpoint: //p' "$out/$layer.log" | grep -e '^ok: ' -e '^FAILED' -e '^PASS' -e '^FAIL' |
-		sed "s/^/endpoint-image: $layer: /"
-	if [ "$rc" != 0 ] || ! grep -q 'bh-endpoint: PASS' "$out/$layer.log"; then
-		ep_die "provisioning $layer failed (qemu $rc; console $out/$layer.log, results $out/$layer-results)"
-	fi
-	mv "$out/$layer.qcow2.tmp" "$out/$layer.qcow2"
-	echo "$key" >"$out/$layer.key"
-	rm -rf "$stage" "$out/$layer-disk.img"
-	echo "endpoint-image: $layer provisioned in $(($(date +%s) - t0)) s:" \
-		"$(du -m "$out/$layer.qcow2" | cut -f1) MiB over $(basename "$backing")"
-}
-
-# The module packages first (DKMS builds in the guest, minutes under TCG),
-# then the tools, so that a change to the tools alone (units, the guard)
-# costs one short boot.  The kernel is the base's: DKMS rebuilds no initrd
-# (provision_modules checks it).
+# ---- the root disk -------------------------------------------------------
 ext_srcs=
 for x in $test_exts; do
 	ext_srcs="$ext_srcs $top/tests/extensions/$x.c"
 done
-set -- $debs
-tools_deb=$1
-shift
 # shellcheck disable=SC2086
-dkms_key=$base_key-$(ep_hash "$@" "$here/provision.sh" $ext_srcs)
-provision dkms "$out/base.raw" raw "$dkms_key" modules "$@"
-prov_key=$dkms_key-$(ep_hash "$tools_deb")
-provision prov "$out/dkms.qcow2" qcow2 "$prov_key" tools "$tools_deb"
-cp "$out/base.vmlinuz" "$out/prov.vmlinuz"
-cp "$out/base.initrd" "$out/prov.initrd"
+root_key=$base_key-$(ep_hash $debs "$here/mkimage.sh" "$here/guest/bh-endpoint" \
+	"$here/guest/bh-endpoint.service" $ext_srcs)
+if [ "$(cat "$out/root.key" 2>/dev/null)" = "$root_key" ] && [ -f "$out/root.raw" ]; then
+	echo "endpoint-image: $out/root.raw is current"
+	exit 0
+fi
+rm -f "$out"/root.*
+start=$(date +%s)
+rootfs=$out/rootfs
+rm -rf "$rootfs"
+mkdir -p "$rootfs"
+tar -C "$rootfs" -xf "$out/base.tar"
+
+# boot: root on the first virtio disk, a machine id (no first-boot
+# prompts), no getty on the serial console
+printf '/dev/vda / ext4 rw,errors=remount-ro 0 1\n' >"$rootfs/etc/fstab"
+echo endpoint >"$rootfs/etc/hostname"
+printf '127.0.0.1 localhost\n127.0.1.1 endpoint\n' >"$rootfs/etc/hosts"
+od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$rootfs/etc/machine-id"
+echo >>"$rootfs/etc/machine-id"
+ln -sf /dev/null "$rootfs/etc/systemd/system/serial-getty@ttyS0.service"
+ln -sf /dev/null "$rootfs/etc/systemd/system/getty@tty1.service"
+# a journal that survives reboots (and crashes, up to its last sync)
+mkdir -p "$rootfs/var/log/journal"
+# pstore: ramoops over the region memmap= reserved (1 MiB at 256 MiB)
+printf 'options ramoops mem_address=0x10000000 mem_size=0x100000 record_size=0x10000\n' \
+	>"$rootfs/etc/modprobe.d/endpoint-ramoops.conf"
+printf 'ramoops\n' >"$rootfs/etc/modules-load.d/endpoint-ramoops.conf"
+# a network card on qemu's user network (no way out; the host forwards
+# ssh and node_exporter's port to it)
+mkdir -p "$rootfs/etc/systemd/network"
+printf '[Match]\nName=eth0\n\n[Network]\nDHCP=ipv4\n' >"$rootfs/etc/systemd/network/80-endpoint.network"
+# the test runner
+install -m 0755 "$here/guest/bh-endpoint" "$rootfs/usr/local/sbin/bh-endpoint"
+install -m 0644 "$here/guest/bh-endpoint.service" "$rootfs/etc/systemd/system/"
+mkdir -p "$rootfs/etc/systemd/system/multi-user.target.wants"
+ln -sf ../bh-endpoint.service "$rootfs/etc/systemd/system/multi-user.target.wants/"
+
+# Bulkhead from its .debs and the test extensions, in a chroot with its own
+# mounts (gone with the process, whatever happens)
+mkdir -p "$rootfs/var/tmp/bh-debs" "$rootfs/usr/local/src/bulkhead-test"
+# shellcheck disable=SC2086
+cp $debs "$rootfs/var/tmp/bh-debs/"
+# shellcheck disable=SC2086
+cp $ext_srcs "$rootfs/usr/local/src/bulkhead-test/"
+cat >"$rootfs/var/tmp/bh-install.sh" <<INSTALL
+set -eu
+export DEBIAN_FRONTEND=noninteractive PATH=/usr/sbin:/usr/bin:/sbin:/bin
+kver=$kver
+cd /var/tmp/bh-debs
+t0=\$(date +%s)
+apt-get install -y --no-install-recommends ./bulkhead-dkms_*.deb ./acme-execcount-dkms_*.deb ./bulkhead_*.deb
+# DKMS builds for the running kernel (the host's: no headers) and the
+# newest installed one: make sure of KVER
+dkms autoinstall -k "\$kver"
+echo "image: apt install of the .debs (DKMS included) took \$((\$(date +%s) - t0)) s"
+dkms status
+for m in bulkhead bh_execwatch acme_execcount scap; do
+	modinfo -k "\$kver" -F filename "\$m"
+done
+# the test extensions, as a vendor builds against an installed shim
+bh=/var/lib/dkms/bulkhead/kernel-\$kver-\$(uname -m)
+src=/usr/local/src/bulkhead-test
+{
+	echo "ccflags-y := -I\$bh/include"
+	echo "obj-m := $(for x in $test_exts; do printf '%s.o ' "$x"; done)"
+} >"\$src/Kbuild"
+make -C "/lib/modules/\$kver/build" M="\$src" KBUILD_EXTRA_SYMBOLS="\$bh/Module.symvers" -j2 modules
+mkdir -p "/lib/modules/\$kver/updates/bulkhead-test"
+install -m 0644 "\$src"/*.ko "/lib/modules/\$kver/updates/bulkhead-test/"
+depmod -a "\$kver"
+for x in $test_exts; do
+	modinfo -k "\$kver" -F filename "\$x"
+done
+# every Bulkhead unit with an [Install] section is enabled by the package
+for u in \$(cd /lib/systemd/system && grep -l '^\[Install\]' bulkhead-*); do
+	echo "\$u: \$(systemctl is-enabled "\$u")"
+	[ "\$(systemctl is-enabled "\$u")" = enabled ]
+done
+systemctl enable systemd-networkd.service
+apt-get clean
+rm -rf /var/tmp/bh-debs /var/tmp/bh-install.sh
+INSTALL
+echo "endpoint-image: root disk for $kver: Bulkhead's .debs and the test extensions (log $out/root.log)"
+# shellcheck disable=SC2016
+if ! unshare -m --propagation private sh -c '
+	set -e
+	r=$1
+	mount -t proc proc "$r/proc"
+	mount -t sysfs sysfs "$r/sys"
+	mount --rbind /dev "$r/dev"
+	mount -t tmpfs tmpfs "$r/run"
+	mount -t tmpfs tmpfs "$r/tmp"
+	chroot "$r" sh /var/tmp/bh-install.sh' sh "$rootfs" >"$out/root.log" 2>&1; then
+	tail -n 30 "$out/root.log" >&2
+	ep_die "installing Bulkhead in the image failed (log: $out/root.log)"
+fi
+grep '^image: ' "$out/root.log" | sed 's/^image: /endpoint-image: /'
+[ -f "$rootfs/boot/vmlinuz-$kver" ] && [ -f "$rootfs/boot/initrd.img-$kver" ] ||
+	ep_die "no /boot/vmlinuz-$kver or initrd in the image (log: $out/base.log)"
+cp "$rootfs/boot/vmlinuz-$kver" "$out/root.vmlinuz"
+cp "$rootfs/boot/initrd.img-$kver" "$out/root.initrd"
+used=$(du -sm "$rootfs" | cut -f1)
+rm -f "$out/root.raw.tmp"
+truncate -s "${EP_ROOT_SIZE:-4G}" "$out/root.raw.tmp"
+mkfs.ext4 -q -F -L endpoint -d "$rootfs" "$out/root.raw.tmp" ||
+	ep_die "mkfs.ext4 -d $rootfs failed"
+rm -rf "$rootfs"
+mv "$out/root.raw.tmp" "$out/root.raw"
+echo "$root_key" >"$out/root.key"
+echo "endpoint-image: root disk built in $(($(date +%s) - start)) s: $used MiB of files," \
+	"$(du -m "$out/root.raw" | cut -f1) MiB on disk"

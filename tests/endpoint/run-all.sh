@@ -23,8 +23,12 @@ if [ $# -eq 0 ]; then
 	done
 fi
 start=$(date +%s)
-sh "$here/mkimage.sh" "$build" "$kver"
+sh "$here/mkimage.sh" "$build" "$kver" || {
+	[ -z "$summary" ] || echo "endpoint 0 $#" >>"$summary"
+	exit 1
+}
 imaged=$(date +%s)
+summary=${RESULTS:-}
 RESULTS=$(mktemp)
 export RESULTS
 trap 'rm -f "$RESULTS"' EXIT
@@ -35,4 +39,6 @@ passed=$(awk '{ n += $2 } END { print n + 0 }' "$RESULTS")
 failed=$(awk '{ n += $3 } END { print n + 0 }' "$RESULTS")
 echo "endpoint $kver: $passed passed, $failed failed" \
 	"(image $((imaged - start)) s, scenarios $(($(date +%s) - imaged)) s)"
-[ "$failed" = 0 ] && [ "$passed" = $# ]
+[ "$passed" = $# ] || failed=$(($# - passed))
+[ -z "$summary" ] || echo "endpoint $passed $failed" >>"$summary"
+[ "$failed" = 0 ]

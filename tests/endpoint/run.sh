@@ -5,7 +5,7 @@
 # scenario powers it off.
 #
 # The cached image stays clean: the guest's root is a fresh qcow2 overlay
-# of BUILD/endpoint/KVER/prov.qcow2 per run.  The scenario reaches the
+# of BUILD/endpoint/KVER/root.raw per run.  The scenario reaches the
 # guest on a second small disk (ext4, label BHTEST: guest/run.sh,
 # guest/lib.sh, scenarios/SCENARIO.sh as scenario.sh, fixtures/); the
 # image's bh-endpoint.service runs it at every boot, and it leaves what
@@ -19,6 +19,9 @@
 #	# endpoint-boots: N      the run must take exactly N boots (default 1)
 #	# endpoint-crashes: N    exactly N kernel panics on the console (default 0)
 #	# endpoint-timeout: S    qemu's limit in seconds (default 150 a boot)
+#	# endpoint-power-cuts: N, endpoint-cut-min: S, endpoint-cut-max: S
+#	                         (below)
+#	(bh_cold_boot in a boot_N: power off, boot again with a command line)
 # Every scenario file is on the disk too ($BH_DIR/scenarios/), so that a
 # variant can be a header and one line sourcing another scenario.
 # The run passes with the guest's "bh-endpoint: PASS" and those counts.
@@ -60,6 +63,13 @@ want_crashes=$(header crashes)
 want_crashes=${want_crashes:-0}
 limit=$(header timeout)
 limit=${limit:-$((150 * want_boots))}
+# power cuts: qemu stopped at a random time, seeded (EP_SEED replays a run)
+cuts=$(header power-cuts)
+cuts=${cuts:-0}
+cut_min=$(header cut-min)
+cut_min=${cut_min:-3}
+cut_max=$(header cut-max)
+cut_max=${cut_max:-40}
 
 sh "$here/mkimage.sh" "$build" "$kver" || {
 	echo "$ep_name: no image" >&2
@@ -71,16 +81,116 @@ mkdir -p "$out/disk/out" "$out/disk/fixtures" "$out/disk/scenarios"
 cp "$here/guest/run.sh" "$here/guest/lib.sh" "$out/disk/"
 cp "$src" "$out/disk/scenario.sh"
 cp "$here"/scenarios/*.sh "$out/disk/scenarios/"
-cp "$here"/fixtures/* "$out/disk/fixtures/"
+# the VM tests' content and schemas (tests/vm/fixtures), and the endpoint's own
+cp "$here"/../vm/fixtures/*.json "$here"/../vm/fixtures/*.schema "$here"/fixtures/* "$out/disk/fixtures/"
 echo "$scenario" >"$out/disk/name"
+rm -f "$out/ssh-key" "$out/ssh-key.pub"
+ssh-keygen -q -t ed25519 -N '' -C "endpoint-$scenario" -f "$out/ssh-key" || ep_die "ssh-keygen failed"
+mkdir -p "$out/disk/ssh"
+cp "$out/ssh-key.pub" "$out/disk/ssh/authorized_keys"
 ep_disk "$out/disk" "$out/disk.img"
-qemu-img create -q -f qcow2 -b "$img/prov.qcow2" -F qcow2 "$out/root.qcow2"
+qemu-img create -q -f qcow2 -b "$img/root.raw" -F raw "$out/root.qcow2"
 
 echo "$ep_name: $kver, $want_boots boots, limit ${limit}s (console: $out/console.log)"
 booted=$(date +%s)
+# A scenario may power the machine off and ask for a cold boot with
+# another kernel command line (bh_cold_boot: state/next-cmdline on the
+# scenario disk, as an operator edits the boot entry at the console):
+# qemu runs again on the same disks, with RAM (and pstore) lost.
+#
+# A scenario with "endpoint-power-cuts: N" asks for them the same way
+# (bh_cold_boot from its setup boot): qemu then runs N times and is stopped
+# each time at a random moment from "endpoint-cut-min" to "endpoint-cut-max"
+# seconds after it started (SIGTERM: qemu stops the guest at once, as a
+# power cut, and keeps its own disk images consistent, as a real disk
+# would); then state/final is put on the scenario disk and the machine
+# boots once more for the scenario's checks.
+#
+# A scenario may also have steps the host takes while the guest runs
+# (host/SCENARIO.sh: host_STEP functions): the guest asks with bh_host STEP
+# and waits; the host runs host_STEP (ssh to the guest on EP_SSH_PORT with
+# $out/ssh-key, node_exporter on EP_METRICS_PORT, both on 127.0.0.1) and
+# lets it go on.
 rc=0
-ep_qemu "$out/root.qcow2" "$img/prov.vmlinuz" "$img/prov.initrd" "$out/disk.img" \
-	"$out/console.log" "$limit" ${EP_CMDLINE:-} || rc=$?
+cmdline=${EP_CMDLINE:-}
+: >"$out/console.log"
+seed=${EP_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
+EP_SSH_PORT=${EP_SSH_PORT:-$((20000 + $$ % 20000 * 2))}
+EP_METRICS_PORT=${EP_METRICS_PORT:-$((EP_SSH_PORT + 1))}
+export EP_SSH_PORT EP_METRICS_PORT
+host_steps=$here/host/$scenario.sh
+[ ! -r "$host_steps" ] || . "$host_steps"
+
+# run_qemu LIMIT: one qemu process; host steps while it runs
+run_qemu() {
+	# shellcheck disable=SC2086
+	ep_qemu "$out/root.qcow2" "$img/root.vmlinuz" "$img/root.initrd" "$out/disk.img" \
+		"$out/console.log.part" "$1" $cmdline &
+	qpid=$!
+	done_steps=0
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 1
+		[ -r "$host_steps" ] || continue
+		steps=$(sed -n 's/^.*bh-endpoint: host-step \([a-z0-9_]*\)\r*$/\1/p' "$out/console.log.part")
+		n=0
+		for st in $steps; do
+			n=$((n + 1))
+			[ "$n" -gt "$done_steps" ] || continue
+			done_steps=$n
+			echo "$ep_name: host step $st"
+			"host_$st" || echo "$ep_name: host step $st failed"
+		done
+	done
+	wait "$qpid"
+}
+
+while :; do
+	run_qemu $((limit - ($(date +%s) - booted))) || rc=$?
+	cat "$out/console.log.part" >>"$out/console.log"
+	[ "$rc" = 0 ] || break
+	next=$(debugfs -R "cat /state/next-cmdline" "$out/disk.img" 2>/dev/null) || break
+	case $next in
+	cmdline*) next=${next#cmdline} next=${next# } ;;
+	*) break ;;
+	esac
+	debugfs -w -R "rm /state/next-cmdline" "$out/disk.img" >/dev/null 2>&1 ||
+		ep_die "cannot remove state/next-cmdline from $out/disk.img"
+	cmdline="${EP_CMDLINE:-} $next"
+	[ "$cuts" -gt 0 ] || {
+		echo "$ep_name: cold boot with: $next"
+		continue
+	}
+	echo "$ep_name: $cuts power cuts, $cut_min to $cut_max s after power-on, seed $seed (EP_SEED=$seed replays them)"
+	i=0
+	: >"$out/cuts.txt"
+	for at in $(awk -v s="$seed" -v n="$cuts" -v lo="$cut_min" -v hi="$cut_max" \
+		'BEGIN { srand(s); for (i = 0; i < n; i++) printf "%.1f\n", lo + rand() * (hi - lo) }'); do
+		i=$((i + 1))
+		# shellcheck disable=SC2086
+		ep_qemu "$out/root.qcow2" "$img/root.vmlinuz" "$img/root.initrd" "$out/disk.img" \
+			"$out/console.log.part" 300 $cmdline &
+		qpid=$!
+		sleep "$at"
+		pkill -TERM -f "file=$out/root.qcow2" || true
+		wait "$qpid" || true
+		# systemd's own line on the console, not the timeline's copy of it
+		guard=$(grep -a -v 'bh-endpoint' "$out/console.log.part" |
+			grep -a -c 'Finished .*bulkhead-guard.service.* - Bulkhead boot guard' || true)
+		echo "$ep_name: power cut $i/$cuts at $at s (the guard finished: $guard)"
+		echo "power cut $i at $at s: guard finished $guard" >>"$out/cuts.txt"
+		cat "$out/console.log.part" >>"$out/console.log"
+	done
+	printf 'cuts %s\nguard-finished %s\n' "$i" \
+		"$(awk '{ n += $NF } END { print n + 0 }' "$out/cuts.txt")" >"$out/final"
+	# the guest's last mount ended with the power: replay its journal first,
+	# or the guest's replay at its next mount undoes what debugfs writes
+	e2fsck -fy "$out/disk.img" >"$out/e2fsck.log" 2>&1 || [ $? -le 1 ] ||
+		ep_die "the scenario disk $out/disk.img does not check (see $out/e2fsck.log)"
+	debugfs -w -R "write $out/final /state/final" "$out/disk.img" >/dev/null 2>&1 ||
+		ep_die "cannot write state/final to $out/disk.img"
+	cuts=0
+done
+rm -f "$out/console.log.part"
 ran=$(($(date +%s) - booted))
 ep_results "$out/disk.img" "$out/results"
 debugfs -R "rdump /state $out/results" "$out/disk.img" >/dev/null 2>&1 || true
@@ -97,7 +207,9 @@ echo "$ep_name: qemu ran ${ran}s; the scenario started at uptime (s, per boot): 
 fail=
 [ "$rc" = 0 ] || fail="qemu exited $rc (124: the ${limit}s limit)"
 grep -q '^PASS ' "$out/scenario.log" || fail="${fail:+$fail; }no PASS from the guest"
-[ "$boots" = "$want_boots" ] || fail="${fail:+$fail; }$boots boots, expected $want_boots"
+# with power cuts, how many boots reached the scenario is chance
+[ -n "$(header power-cuts)" ] || [ "$boots" = "$want_boots" ] ||
+	fail="${fail:+$fail; }$boots boots, expected $want_boots"
 [ "$crashes" = "$want_crashes" ] || fail="${fail:+$fail; }$crashes panics, expected $want_crashes"
 if [ -n "$fail" ]; then
 	echo "$ep_name: $fail (console $out/console.log, results $out/results)" >&2

@@ -49,6 +49,50 @@ bh_status() {
 	bulkheadctl status --json 2>/dev/null | jq -r "$1"
 }
 
+# bh_boot ID JQ-FILTER: of boot ID in the guard's state
+bh_boot() {
+	bh_status ".state.boots[] | select(.id == $1) | $2"
+}
+
+# bh_ext NAME JQ-FILTER: of extension NAME in the guard's state
+bh_ext() {
+	bh_status ".state.extensions[] | select(.name == \"$1\") | $2"
+}
+
+# bh_wait_good ID: until boot ID is marked good (bulkhead-guard-good, through
+# boot-complete.target), at most 120 s
+bh_wait_good() {
+	i=0
+	while [ "$(bh_boot "$1" .good_at)" = 0 ] && [ $i -lt 120 ]; do
+		sleep 2
+		i=$((i + 2))
+	done
+	bh_check "boot $1 marked good through boot-complete.target" [ "$(bh_boot "$1" .good_at)" != 0 ]
+}
+
+# bh_extension NAME SCHEMA: declare extension NAME in extensions.d, with
+# fixtures/SCHEMA.schema as its schema (/etc/bulkhead/schema/NAME.schema)
+bh_extension() {
+	mkdir -p /etc/bulkhead/schema
+	cp "$BH_DIR/fixtures/$2.schema" "/etc/bulkhead/schema/$1.schema"
+	printf '[extension]\nname = %s\nschema = /etc/bulkhead/schema/%s.schema\n' "$1" "$1" \
+		>"/etc/bulkhead/extensions.d/50-$1.conf"
+}
+
+# bh_content NAME SOURCE OUT: content file OUT from fixtures/SOURCE.json,
+# validated against NAME's schema
+bh_content() {
+	bulkheadctl content build "$BH_DIR/fixtures/$2.json" -o "$3" --schema "/etc/bulkhead/schema/$1.schema"
+}
+
+# bh_good_after SECONDS: bulkhead-guard-good.timer fires SECONDS after it
+# started (instead of the package's probation of 300 s), from the next boot
+bh_good_after() {
+	mkdir -p /etc/systemd/system/bulkhead-guard-good.timer.d
+	printf '[Timer]\nOnActiveSec=\nOnActiveSec=%ss\n' "$1" \
+		>/etc/systemd/system/bulkhead-guard-good.timer.d/endpoint.conf
+}
+
 # bh_guard_line: the guard's "boot N started; previous boot ..." line of this boot
 bh_guard_line() {
 	journalctl -b 0 -o cat -u bulkhead-guard.service 2>/dev/null | grep 'started; previous boot' | tail -n 1
@@ -133,6 +177,30 @@ bh_reboot() {
 	bh_say "boot $BH_BOOT: clean reboot"
 	bh_collect
 	systemctl reboot
+	exit 0
+}
+
+# bh_host STEP: the host takes STEP (host/SCENARIO.sh's host_STEP: over
+# ssh, or node_exporter's port) while this waits, at most 120 s
+bh_host() {
+	rm -f "$BH_STATE/host-$1.done"
+	sync
+	bh_say "host-step $1"
+	i=0
+	while [ ! -e "$BH_STATE/host-$1.done" ] && [ $i -lt 120 ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	[ -e "$BH_STATE/host-$1.done" ] || bh_fail "the host did not take step $1 within 120 s"
+}
+
+# bh_cold_boot ARGS: power off; the host boots the machine again (a cold
+# boot: RAM and pstore lost) with ARGS added to the kernel command line
+bh_cold_boot() {
+	bh_say "boot $BH_BOOT: power off; cold boot with: $*"
+	echo "cmdline $*" >"$BH_STATE/next-cmdline"
+	bh_collect
+	systemctl poweroff
 	exit 0
 }
 
