@@ -222,8 +222,11 @@ bench: deps $(BUILD)/bench/bench_validate modules-vm $(TEST_TOOLS)
 	@for k in $(VM_KVERS); do sh tests/vm/bench-dispatch.sh $(BUILD) $$k || exit 1; done
 	@for k in $(VM_KVERS); do sh tests/vm/bench-load.sh $(BUILD) $$k || exit 1; done
 
-demo: deps all
+# the July-2024 file refused in user space, then the crash loop ended by
+# itself on the endpoint (tests/endpoint/, scenario take-oops)
+demo: deps all deb
 	@sh examples/demo.sh $(BUILD)/bulkheadctl
+	@sh examples/endpoint-demo.sh $(BUILD) "$(ENDPOINT_KVER)"
 
 # Install the tools, units, catalog, sysctl file, man pages, docs and the
 # DKMS source tree.  Test-only extensions are never installed.  `make install-dkms`
