@@ -50,7 +50,7 @@ ep_qemu() {
 	# shellcheck disable=SC2016
 	timeout --foreground -k 5 "$limit" qemu-system-x86_64 \
 		-accel tcg -machine q35 -m "${EP_MEM:-1024}" -smp "${EP_SMP:-2}" \
-		-nodefaults -no-user-config -display none -monitor none \
+		-nodefaults -no-user-config -display none -monitor "unix:$log.mon,server=on,wait=off" \
 		-serial "file:$log" \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "root=/dev/vda rw console=ttyS0,115200 loglevel=5 net.ifnames=0 memmap=1M\$0x10000000 $*" \
@@ -60,6 +60,17 @@ ep_qemu() {
 		-netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$EP_SSH_PORT-:22,hostfwd=tcp:127.0.0.1:$EP_METRICS_PORT-:9100" \
 		-device virtio-net-pci,netdev=n0 \
 		</dev/null >"$log.qemu" 2>&1
+}
+
+# ep_monitor LOG COMMAND: a command to the qemu of ep_qemu ... LOG ... on
+# its monitor (system_reset: the reset button)
+ep_monitor() {
+	python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall((sys.argv[2] + "\n").encode())
+time.sleep(1)
+s.close()' "$1.mon" "$2"
 }
 
 # ---- host steps (run.sh; host/SCENARIO.sh) ---------------------------------

@@ -41,7 +41,9 @@ kver=$2
 scenario=$3
 ep_name=endpoint-$scenario
 src=$here/scenarios/$scenario.sh
-[ -r "$src" ] || ep_die "no scenario $src"
+# make bench's baselines are scenarios too, run by bench.sh only
+[ -r "$src" ] || src=$here/bench/$scenario.sh
+[ -r "$src" ] || ep_die "no scenario $here/scenarios/$scenario.sh"
 img=$build/endpoint/$kver
 out=$img/runs/$scenario
 start=$(date +%s)
@@ -128,8 +130,27 @@ run_qemu() {
 		"$out/console.log.part" "$1" $cmdline &
 	qpid=$!
 	done_steps=0
+	stuck=0
 	while kill -0 "$qpid" 2>/dev/null; do
 		sleep 1
+		# Under TCG a warm reboot now and then never gets past bringing
+		# up the second vCPU (the last lines: "mtrr: your CPUs had
+		# inconsistent ... settings"), long before the kernel runs
+		# anything of Bulkhead's: after 90 s without the initramfs
+		# starting, press qemu's reset button (RAM, and pstore, stay).
+		rebooted=$(grep -a -n -e 'reboot: Restarting system' -e 'Rebooting in [0-9]* seconds' \
+			"$out/console.log.part" | tail -n 1 | cut -d: -f1)
+		started=$(grep -a -n 'Loading, please wait' "$out/console.log.part" | tail -n 1 | cut -d: -f1)
+		if [ "${rebooted:-0}" -gt "${started:-0}" ]; then
+			stuck=$((stuck + 1))
+			if [ "$stuck" -ge 90 ]; then
+				echo "$ep_name: note: no initramfs 90 s after a reboot (qemu TCG stuck in early boot): system_reset"
+				ep_monitor "$out/console.log.part" system_reset || true
+				stuck=0
+			fi
+		else
+			stuck=0
+		fi
 		[ -r "$host_steps" ] || continue
 		steps=$(sed -n 's/^.*bh-endpoint: host-step \([a-z0-9_]*\)\r*$/\1/p' "$out/console.log.part")
 		n=0

@@ -1,5 +1,5 @@
 # power-cuts - issue 13's scenario 9: the power fails at random moments
-# (qemu stopped 3 to 30 s after power-on, 20 times, seeded: the host
+# (qemu stopped 3 to 25 s after power-on, 20 times, seeded: the host
 # prints the seed, EP_SEED replays it): during the guard's state write at
 # early boot, during a stage of new content, during `good`.  Afterwards the
 # state is readable, every boot the guard finished is counted, the failure
@@ -17,7 +17,7 @@
 # endpoint-boots: 2
 # endpoint-power-cuts: 20
 # endpoint-cut-min: 3
-# endpoint-cut-max: 30
+# endpoint-cut-max: 25
 # endpoint-timeout: 1800
 
 ext=bh_takeoops
