@@ -221,6 +221,8 @@ bench: deps $(BUILD)/bench/bench_validate modules-vm $(TEST_TOOLS)
 	@for k in $(VM_KVERS); do sh tests/vm/bench-kernel.sh $(BUILD) $$k || exit 1; done
 	@for k in $(VM_KVERS); do sh tests/vm/bench-dispatch.sh $(BUILD) $$k || exit 1; done
 	@for k in $(VM_KVERS); do sh tests/vm/bench-load.sh $(BUILD) $$k || exit 1; done
+	@$(MAKE) --no-print-directory deb >/dev/null
+	@sh tests/endpoint/bench.sh $(BUILD) "$(ENDPOINT_KVER)"
 
 # the July-2024 file refused in user space, then the crash loop ended by
 # itself on the endpoint (tests/endpoint/, scenario take-oops)

@@ -169,6 +169,13 @@ bh_collect() {
 	bulkheadctl history >"$BH_OUT/history.txt" 2>/dev/null
 	systemctl list-units --failed --no-legend --plain >"$BH_OUT/failed-units.txt" 2>/dev/null
 	systemd-analyze critical-chain bulkhead-load.service >"$BH_OUT/critical-chain.txt" 2>/dev/null
+	# how long the units that bring modules up took to start, in ms (what
+	# systemd-analyze blame says, which refuses before the boot finished)
+	for u in bulkhead-guard.service bulkhead-load.service systemd-modules-load.service; do
+		eval "$(systemctl show -p InactiveExitTimestampMonotonic -p ActiveEnterTimestampMonotonic "$u" |
+			sed 's/^\([A-Za-z]*\)=\(.*\)$/\1="\2"/')"
+		echo "$u $(((${ActiveEnterTimestampMonotonic:-0} - ${InactiveExitTimestampMonotonic:-0}) / 1000))"
+	done >"$BH_OUT/unit-times.txt" 2>/dev/null
 	sync
 }
 
@@ -202,6 +209,14 @@ bh_cold_boot() {
 	bh_collect
 	systemctl poweroff
 	exit 0
+}
+
+# bh_bad_content: the moment the bad content goes in, for `make bench`
+# (wall clock, which a warm reboot keeps): state/bad-at
+bh_bad_content() {
+	date +%s.%N >"$BH_STATE/bad-at"
+	echo "$BH_BOOT" >"$BH_STATE/bad-boot"
+	sync
 }
 
 # bh_crash_wait SECONDS: the scenario just set off a crash; the kernel

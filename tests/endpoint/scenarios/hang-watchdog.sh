@@ -13,7 +13,7 @@
 # boot 2  never reaches the scenario: the loader's push freezes the
 #         machine; the watchdog resets it
 # boot 3  the guard judged boot 2: a hang (watchdog), attributed by the
-#         loader's journal; bh_takehang disabled; healthy
+#         loader's journal; bh_takehang disabled; healthy, marked good
 #
 # endpoint-boots: 2
 # endpoint-crashes: 0
@@ -30,6 +30,8 @@ boot_1() {
 	mkdir -p /etc/systemd/system.conf.d
 	printf '[Manager]\nRuntimeWatchdogSec=15s\n' >/etc/systemd/system.conf.d/zz-endpoint.conf
 	bh_content $ext takehang-freeze /var/lib/th-1.bhc
+	bh_good_after 20
+	bh_bad_content
 	bh_check "stage content 1 of $ext (not running: for the next boot)" \
 		bulkheadctl content stage $ext /var/lib/th-1.bhc
 	bh_reboot
@@ -54,4 +56,5 @@ boot_2() {
 	for m in bulkhead acme_execcount; do
 		bh_check "$m runs" grep -q "^$m " /proc/modules
 	done
+	bh_wait_good 3
 }

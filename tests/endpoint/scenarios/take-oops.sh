@@ -36,7 +36,7 @@ boot_2() {
 	bh_expect "content 1 is last-known-good" "$(bh_ext $ext .lkg)" 1
 	bh_collect
 	bh_say "note: boot 2 is good; staging content 2 of $ext, which oopses its parser"
-	sync
+	bh_bad_content
 	bulkheadctl content stage $ext /var/lib/to-2.bhc
 	bh_crash_wait 60
 }
