@@ -255,6 +255,28 @@ err_nomem:
 }
 
 /*
+ * @path, a file of @dir in /run for another part of the system (modprobe,
+ * systemd-sysctl), replaced whole; @dir is created if need be.  A failure
+ * is logged once at @prio, naming the file and what it costs (@costs).
+ */
+static int write_run_file(const char *dir, const char *path, const char *text, size_t len,
+			  int prio, const char *msgid, const char *costs)
+{
+	struct bulkhead_msg msg;
+	int err;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		err = -errno;
+		bg_log(prio, msgid, "%s: cannot create: %s; %s", dir, strerror(-err), costs);
+		return err;
+	}
+	err = bulkhead_write_file_atomic(path, text, len, 0644, &msg);
+	if (err)
+		bg_log(prio, msgid, "%s; %s", msg.text, costs);
+	return err;
+}
+
+/*
  * Nothing loads around the guard: every extension that must not run this
  * boot (disabled, all of them in safe mode, the shim too when it is to
  * blame, and the command line's names) is blacklisted for modprobe and
@@ -266,7 +288,6 @@ static int write_modprobe(const struct bg_env *env, const struct bg_state *st,
 			  const struct bg_cmdline *cl)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL;
-	struct bulkhead_msg msg;
 	size_t size = 0;
 	FILE *f;
 	uint32_t i;
@@ -309,16 +330,8 @@ static int write_modprobe(const struct bg_env *env, const struct bg_state *st,
 		}
 		return 0;
 	}
-	if (mkdir(env->modprobe_dir, 0755) < 0 && errno != EEXIST) {
-		err = -errno;
-		bg_log(LOG_ERR, NULL, "%s: cannot create: %s; modprobe may load what the guard keeps out",
-		       env->modprobe_dir, strerror(-err));
-		return err;
-	}
-	err = bulkhead_write_file_atomic(path, text, size, 0644, &msg);
-	if (err)
-		bg_log(LOG_ERR, NULL, "%s; modprobe may load what the guard keeps out", msg.text);
-	return err;
+	return write_run_file(env->modprobe_dir, path, text, size, LOG_ERR, NULL,
+			      "modprobe may load what the guard keeps out");
 }
 
 static int write_sysctl(const struct bg_env *env, const char *name, int value)
@@ -352,8 +365,8 @@ static int write_sysctl(const struct bg_env *env, const char *name, int value)
 static int write_sysctl_dropin(const struct bg_env *env, const struct bg_guard_config *cfg)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL;
-	struct bulkhead_msg msg;
-	int n, err;
+	char costs[64];
+	int n;
 
 	if (asprintf(&path, "%s/99-bulkhead-guard.conf", env->sysctl_dir) < 0)
 		return -ENOMEM;
@@ -365,18 +378,9 @@ static int write_sysctl_dropin(const struct bg_env *env, const struct bg_guard_c
 		text = NULL;
 		return -ENOMEM;
 	}
-	if (mkdir(env->sysctl_dir, 0755) < 0 && errno != EEXIST) {
-		err = -errno;
-		bg_log(LOG_WARNING, BG_MSGID_NO_REBOOT,
-		       "%s: cannot create: %s; systemd-sysctl may undo kernel.panic = %d",
-		       env->sysctl_dir, strerror(-err), cfg->panic_timeout);
-		return err;
-	}
-	err = bulkhead_write_file_atomic(path, text, (size_t)n, 0644, &msg);
-	if (err)
-		bg_log(LOG_WARNING, BG_MSGID_NO_REBOOT,
-		       "%s; systemd-sysctl may undo kernel.panic = %d", msg.text, cfg->panic_timeout);
-	return err;
+	snprintf(costs, sizeof(costs), "systemd-sysctl may undo kernel.panic = %d", cfg->panic_timeout);
+	return write_run_file(env->sysctl_dir, path, text, (size_t)n, LOG_WARNING,
+			      BG_MSGID_NO_REBOOT, costs);
 }
 
 static int read_sysctl(const struct bg_env *env, const char *name, int *ret)

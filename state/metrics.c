@@ -47,6 +47,15 @@ static void put_label_value(FILE *f, const char *s)
 	}
 }
 
+/* one sample of extension @name: NAME{extension="@name"@labels} @value */
+static void ext_sample(FILE *f, const char *family_name, const char *name, const char *labels,
+		       unsigned long long value)
+{
+	fprintf(f, "%s{extension=\"", family_name);
+	put_label_value(f, name);
+	fprintf(f, "\"%s} %llu\n", labels, value);
+}
+
 /* one family's HELP and TYPE lines; @help holds no backslash or newline */
 static void family(FILE *f, const char *name, const char *type, const char *help)
 {
@@ -97,20 +106,16 @@ int bg_metrics_render(const struct bg_state *st, char **ret_text, size_t *ret_le
 		st->nr_decisions ? (long long)st->decisions[st->nr_decisions - 1].at : 0LL);
 	family(f, "bulkhead_extension_disabled", "gauge",
 	       "1 while the extension is disabled, by the guard or an operator.");
-	for (i = 0; i < st->nr_ext; i++) {
-		fputs("bulkhead_extension_disabled{extension=\"", f);
-		put_label_value(f, st->ext[i].name);
-		fprintf(f, "\"} %d\n", st->ext[i].status == BG_EXT_DISABLED ? 1 : 0);
-	}
+	for (i = 0; i < st->nr_ext; i++)
+		ext_sample(f, "bulkhead_extension_disabled", st->ext[i].name, "",
+			   st->ext[i].status == BG_EXT_DISABLED);
 	family(f, "bulkhead_extension_content_version", "gauge",
 	       "Content version of the extension: active (runs) or lkg (last known good); 0 for none.");
 	for (i = 0; i < st->nr_ext; i++) {
-		fputs("bulkhead_extension_content_version{extension=\"", f);
-		put_label_value(f, st->ext[i].name);
-		fprintf(f, "\",slot=\"active\"} %llu\n", (unsigned long long)st->ext[i].active);
-		fputs("bulkhead_extension_content_version{extension=\"", f);
-		put_label_value(f, st->ext[i].name);
-		fprintf(f, "\",slot=\"lkg\"} %llu\n", (unsigned long long)st->ext[i].lkg);
+		ext_sample(f, "bulkhead_extension_content_version", st->ext[i].name,
+			   ",slot=\"active\"", st->ext[i].active);
+		ext_sample(f, "bulkhead_extension_content_version", st->ext[i].name,
+			   ",slot=\"lkg\"", st->ext[i].lkg);
 	}
 	if (fclose(f) != 0)
 		return -ENOMEM;
