@@ -8,6 +8,8 @@
 # unchanged file is not rebuilt.  A W=1 warning fails the build.
 # With EXTRA_SRC_DIR (the test extensions), that folder is staged into
 # OUTDIR/extra and built against OUTDIR's Module.symvers.
+# One make job per CPU: DKMS runs this on the endpoint (dkms.conf's MAKE)
+# and passes no -j to a command that is not make itself.
 set -eu
 kdir=$1
 out=$2
@@ -23,8 +25,9 @@ out=$(cd "$out" && pwd)	# Kbuild's M= must be absolute
 cp -pR "$top/module/." "$out/"
 cp -p "$top"/lib/*.c "$top"/lib/*.h "$out/lib/"
 log=$out/build.log
+jobs=$(nproc 2>/dev/null || echo 1)
 symvers_before=$(cat "$out/Module.symvers" 2>/dev/null | md5sum)
-if ! make -s -C "$kdir" M="$out" W=1 modules >"$log" 2>&1; then
+if ! make -s -j"$jobs" -C "$kdir" M="$out" W=1 modules >"$log" 2>&1; then
 	cat "$log" >&2
 	echo "kbuild: $out: build failed against $kdir" >&2
 	exit 1
@@ -37,7 +40,7 @@ if [ -n "$extra" ]; then
 	fi
 	mkdir -p "$out/extra"
 	cp -pR "$top/$extra/." "$out/extra/"
-	if ! make -s -C "$kdir" M="$out/extra" W=1 \
+	if ! make -s -j"$jobs" -C "$kdir" M="$out/extra" W=1 \
 		KBUILD_EXTRA_SYMBOLS="$out/Module.symvers" BH_TOP="$out" \
 		modules >>"$log" 2>&1; then
 		cat "$log" >&2
