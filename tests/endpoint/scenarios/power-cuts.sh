@@ -19,6 +19,7 @@
 # endpoint-cut-min: 3
 # endpoint-cut-max: 25
 # endpoint-timeout: 1800
+# endpoint-alone: yes
 
 ext=bh_takeoops
 schema=/etc/bulkhead/schema/$ext.schema
