@@ -282,10 +282,14 @@ check-deb: deb
 # with apt (DKMS builds them), booted under qemu; the image is cached in
 # $(BUILD)/endpoint/KVER/ and rebuilt when its inputs change.  Part of
 # `make check`; ENDPOINT_SCENARIOS=NAME... runs only those.
+# ENDPOINT_UPGRADE_KVER is the kernel the `upgrade` scenario installs in
+# the guest (default: the newest VM kernel, 6.12).
 ENDPOINT_KVER ?= $(firstword $(filter 6.1.%,$(VM_KVERS)))
+ENDPOINT_UPGRADE_KVER ?= $(lastword $(VM_KVERS))
 .PHONY: check-endpoint
 check-endpoint: deb
-	@sh tests/endpoint/run-all.sh $(BUILD) "$(ENDPOINT_KVER)" $(ENDPOINT_SCENARIOS)
+	@EP_UPGRADE_KVER="$(ENDPOINT_UPGRADE_KVER)" \
+		sh tests/endpoint/run-all.sh $(BUILD) "$(ENDPOINT_KVER)" $(ENDPOINT_SCENARIOS)
 
 clean:
 	rm -rf $(BUILD)

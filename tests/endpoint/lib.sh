@@ -21,8 +21,28 @@ ep_hash() {
 # back in its out/).  mkfs.ext4 -d needs no loop mount.
 ep_disk() {
 	rm -f "$2"
-	truncate -s 64M "$2"
+	# room for what a scenario writes: 64 MiB beyond the files
+	truncate -s "$(($(du -sm "$1" | cut -f1) * 5 / 4 + 64))M" "$2"
 	mkfs.ext4 -q -F -L BHTEST -d "$1" "$2" || ep_die "mkfs.ext4 -d $1 failed"
+}
+
+# ep_boot_files ROOT KVER DIR: the kernel and initrd of KVER from the
+# guest's own /boot on ROOT (a qcow2 root disk, the guest powered off) to
+# DIR/vmlinuz-KVER and DIR/initrd.img-KVER: the host plays the bootloader,
+# which boots the kernel the guest installed
+ep_boot_files() {
+	rm -f "$3/boot-root.raw"
+	qemu-img convert -f qcow2 -O raw "$1" "$3/boot-root.raw" ||
+		ep_die "cannot read the root disk $1"
+	for f in vmlinuz initrd.img; do
+		rm -f "$3/$f-$2"
+		debugfs -R "dump /boot/$f-$2 $3/$f-$2" "$3/boot-root.raw" >/dev/null 2>&1
+		[ -s "$3/$f-$2" ] || {
+			rm -f "$3/boot-root.raw"
+			ep_die "no /boot/$f-$2 on the guest's root disk"
+		}
+	done
+	rm -f "$3/boot-root.raw"
 }
 
 # ep_results IMG DIR: copy the scenario disk's out/ to DIR (debugfs reads

@@ -21,7 +21,8 @@
 #	# endpoint-timeout: S    qemu's limit in seconds (default 150 a boot)
 #	# endpoint-power-cuts: N, endpoint-cut-min: S, endpoint-cut-max: S
 #	                         (below)
-#	(bh_cold_boot in a boot_N: power off, boot again with a command line)
+#	(bh_cold_boot in a boot_N: power off, boot again with a command line;
+#	bh_boot_kernel: the same, into a kernel the guest installed)
 # Every scenario file is on the disk too ($BH_DIR/scenarios/), so that a
 # variant can be a header and one line sourcing another scenario.
 # The run passes with the guest's "bh-endpoint: PASS" and those counts.
@@ -86,6 +87,12 @@ cp "$here"/scenarios/*.sh "$out/disk/scenarios/"
 # the VM tests' content and schemas (tests/vm/fixtures), and the endpoint's own
 cp "$here"/../vm/fixtures/*.json "$here"/../vm/fixtures/*.schema "$here"/fixtures/* "$out/disk/fixtures/"
 echo "$scenario" >"$out/disk/name"
+# host steps (below); host_disk DIR puts more on the scenario disk
+host_steps=$here/host/$scenario.sh
+[ ! -r "$host_steps" ] || . "$host_steps"
+if command -v host_disk >/dev/null; then
+	host_disk "$out/disk" || ep_die "host_disk of host/$scenario.sh failed"
+fi
 rm -f "$out/ssh-key" "$out/ssh-key.pub"
 ssh-keygen -q -t ed25519 -N '' -C "endpoint-$scenario" -f "$out/ssh-key" || ep_die "ssh-keygen failed"
 mkdir -p "$out/disk/ssh"
@@ -112,7 +119,12 @@ booted=$(date +%s)
 # (host/SCENARIO.sh: host_STEP functions): the guest asks with bh_host STEP
 # and waits; the host runs host_STEP (ssh to the guest on EP_SSH_PORT with
 # $out/ssh-key, node_exporter on EP_METRICS_PORT, both on 127.0.0.1) and
-# lets it go on.
+# lets it go on.  Its host_disk DIR, if any, ran before the scenario disk
+# was made, to put more on it (DIR is the disk's tree).
+#
+# The host plays the bootloader: the image's kernel, or after the guest's
+# bh_boot_kernel KVER, the kernel and initrd the guest installed in its
+# /boot (read off the powered-off root disk).
 rc=0
 cmdline=${EP_CMDLINE:-}
 : >"$out/console.log"
@@ -120,13 +132,14 @@ seed=${EP_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 EP_SSH_PORT=${EP_SSH_PORT:-$((20000 + $$ % 20000 * 2))}
 EP_METRICS_PORT=${EP_METRICS_PORT:-$((EP_SSH_PORT + 1))}
 export EP_SSH_PORT EP_METRICS_PORT
-host_steps=$here/host/$scenario.sh
-[ ! -r "$host_steps" ] || . "$host_steps"
+# the image's kernel, until the guest installs another and asks for it
+kernel=$img/root.vmlinuz
+initrd=$img/root.initrd
 
 # run_qemu LIMIT: one qemu process; host steps while it runs
 run_qemu() {
 	# shellcheck disable=SC2086
-	ep_qemu "$out/root.qcow2" "$img/root.vmlinuz" "$img/root.initrd" "$out/disk.img" \
+	ep_qemu "$out/root.qcow2" "$kernel" "$initrd" "$out/disk.img" \
 		"$out/console.log.part" "$1" $cmdline &
 	qpid=$!
 	done_steps=0
@@ -176,6 +189,16 @@ while :; do
 	esac
 	debugfs -w -R "rm /state/next-cmdline" "$out/disk.img" >/dev/null 2>&1 ||
 		ep_die "cannot remove state/next-cmdline from $out/disk.img"
+	# bh_boot_kernel: the kernel the guest installed, from its /boot
+	next_kver=$(debugfs -R "cat /state/next-kernel" "$out/disk.img" 2>/dev/null || true)
+	if [ -n "$next_kver" ]; then
+		debugfs -w -R "rm /state/next-kernel" "$out/disk.img" >/dev/null 2>&1 ||
+			ep_die "cannot remove state/next-kernel from $out/disk.img"
+		ep_boot_files "$out/root.qcow2" "$next_kver" "$out"
+		kernel=$out/vmlinuz-$next_kver
+		initrd=$out/initrd.img-$next_kver
+		echo "$ep_name: the guest's kernel $next_kver from its /boot"
+	fi
 	cmdline="${EP_CMDLINE:-} $next"
 	[ "$cuts" -gt 0 ] || {
 		echo "$ep_name: cold boot with: $next"
@@ -188,7 +211,7 @@ while :; do
 		'BEGIN { srand(s); for (i = 0; i < n; i++) printf "%.1f\n", lo + rand() * (hi - lo) }'); do
 		i=$((i + 1))
 		# shellcheck disable=SC2086
-		ep_qemu "$out/root.qcow2" "$img/root.vmlinuz" "$img/root.initrd" "$out/disk.img" \
+		ep_qemu "$out/root.qcow2" "$kernel" "$initrd" "$out/disk.img" \
 			"$out/console.log.part" 300 $cmdline &
 		qpid=$!
 		sleep "$at"

@@ -211,6 +211,16 @@ bh_cold_boot() {
 	exit 0
 }
 
+# bh_boot_kernel KVER: power off; the host boots the machine again into
+# KVER, from the kernel and initrd the guest installed in /boot (as a
+# bootloader picks a newly installed kernel)
+bh_boot_kernel() {
+	[ -s "/boot/vmlinuz-$1" ] && [ -s "/boot/initrd.img-$1" ] ||
+		bh_fail "no /boot/vmlinuz-$1 or /boot/initrd.img-$1 to boot"
+	echo "$1" >"$BH_STATE/next-kernel"
+	bh_cold_boot
+}
+
 # bh_bad_content: the moment the bad content goes in, for `make bench`
 # (wall clock, which a warm reboot keeps): state/bad-at
 bh_bad_content() {
