@@ -66,6 +66,9 @@ want_crashes=$(header crashes)
 want_crashes=${want_crashes:-0}
 limit=$(header timeout)
 limit=${limit:-$((150 * want_boots))}
+# a guest that shares the machine (run-all.sh) boots slower: its limit
+# (a guard against a stuck run, not a measure) is stretched by this much
+limit=$((limit * ${EP_TIMEOUT_SCALE:-100} / 100))
 # power cuts: qemu stopped at a random time, seeded (EP_SEED replays a run)
 cuts=$(header power-cuts)
 cuts=${cuts:-0}

@@ -11,6 +11,7 @@
 #
 # endpoint-boots: 4
 # endpoint-crashes: 1
+# endpoint-timeout: 900
 
 early_backend=yes
 . "$BH_DIR/scenarios/pstore-after-good.sh"
