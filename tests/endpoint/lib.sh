@@ -26,6 +26,26 @@ ep_disk() {
 	mkfs.ext4 -q -F -L BHTEST -d "$1" "$2" || ep_die "mkfs.ext4 -d $1 failed"
 }
 
+# ep_scenario NAME: the file of scenario NAME (scenarios/, or bench/ for
+# make bench's baselines, which bench.sh alone runs); empty if none
+ep_scenario() {
+	for f in "$here/scenarios/$1.sh" "$here/bench/$1.sh"; do
+		[ -r "$f" ] && echo "$f" && return
+	done
+}
+
+# ep_header FILE NAME: the value of FILE's "# endpoint-NAME: VALUE" line
+ep_header() {
+	sed -n "s/^# endpoint-$2: *\([^ ]*\).*/\1/p" "$1" | head -n 1
+}
+
+# ep_limit FILE: its qemu time limit in seconds: endpoint-timeout, or 150
+# a boot
+ep_limit() {
+	set -- "$(ep_header "$1" timeout)" "$(ep_header "$1" boots)"
+	echo "${1:-$((150 * ${2:-1}))}"
+}
+
 # ep_boot_files ROOT KVER DIR: the kernel and initrd of KVER from the
 # guest's own /boot on ROOT (a qcow2 root disk, the guest powered off) to
 # DIR/vmlinuz-KVER and DIR/initrd.img-KVER: the host plays the bootloader,

@@ -18,6 +18,7 @@
 # Last line: endpoint KVER: N passed, M failed (image Xs, scenarios Ys)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 [ $# -ge 2 ] || {
 	echo "usage: $0 BUILD KVER [SCENARIO...]" >&2
 	exit 2
@@ -36,7 +37,7 @@ summary=${RESULTS:-}
 if [ $# -eq 0 ]; then
 	for f in "$here"/scenarios/*.sh; do
 		n=${f##*/}
-		grep -q '^# endpoint-in-check: no' "$f" || set -- "$@" "${n%.sh}"
+		[ "$(ep_header "$f" in-check)" = no ] || set -- "$@" "${n%.sh}"
 	done
 fi
 total=$#
@@ -52,24 +53,16 @@ logs=$(mktemp -d)
 export RESULTS
 trap 'rm -rf "$RESULTS" "$logs"' EXIT
 
-# header SCENARIO NAME: the scenario's "# endpoint-NAME: VALUE"
-header() {
-	f=$here/scenarios/$1.sh
-	[ -r "$f" ] || f=$here/bench/$1.sh
-	sed -n "s/^# endpoint-$2: *\([^ ]*\).*/\1/p" "$f" 2>/dev/null | head -n 1
-}
-
 # the scenarios that may share the machine, longest first; then the others
 together=
 alone=
 for s in "$@"; do
-	if [ "$(header "$s" alone)" = yes ] || [ "$jobs" -le 1 ]; then
-		alone="$alone $s"
+	f=$(ep_scenario "$s")
+	if [ -z "$f" ] || [ "$(ep_header "$f" alone)" = yes ] || [ "$jobs" -le 1 ]; then
+		alone="$alone $s"	# (run.sh says so of an unknown one)
 	else
-		boots=$(header "$s" boots)
-		limit=$(header "$s" timeout)
 		together="$together
-${limit:-$((150 * ${boots:-1}))} $s"
+$(ep_limit "$f") $s"
 	fi
 done
 together=$(printf '%s\n' "$together" | sort -k1,1nr -k2 | awk 'NF { print $2 }')

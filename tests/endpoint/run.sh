@@ -41,10 +41,8 @@ build=$(cd "$1" && pwd)
 kver=$2
 scenario=$3
 ep_name=endpoint-$scenario
-src=$here/scenarios/$scenario.sh
-# make bench's baselines are scenarios too, run by bench.sh only
-[ -r "$src" ] || src=$here/bench/$scenario.sh
-[ -r "$src" ] || ep_die "no scenario $here/scenarios/$scenario.sh"
+src=$(ep_scenario "$scenario")
+[ -n "$src" ] || ep_die "no scenario $here/scenarios/$scenario.sh"
 img=$build/endpoint/$kver
 out=$img/runs/$scenario
 start=$(date +%s)
@@ -58,14 +56,13 @@ verdict() {
 }
 
 header() {
-	sed -n "s/^# endpoint-$1: *\([0-9][0-9]*\).*/\1/p" "$src" | head -n 1
+	ep_header "$src" "$1"
 }
 want_boots=$(header boots)
 want_boots=${want_boots:-1}
 want_crashes=$(header crashes)
 want_crashes=${want_crashes:-0}
-limit=$(header timeout)
-limit=${limit:-$((150 * want_boots))}
+limit=$(ep_limit "$src")
 # a guest that shares the machine (run-all.sh) boots slower: its limit
 # (a guard against a stuck run, not a measure) is stretched by this much
 limit=$((limit * ${EP_TIMEOUT_SCALE:-100} / 100))
