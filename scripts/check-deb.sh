@@ -134,6 +134,22 @@ elif ! sed -n '/^remove)/,/;;/p' "$c/prerm" | grep -q 'deb-systemd-invoke stop';
 else
 	ok "bulkhead: units enabled, none started or stopped by install or upgrade"
 fi
+# purge takes with it what the guard writes for this boot under /run (a
+# throw-away mount namespace: tmpfs over /run, /var/lib and /etc/systemd,
+# so the host's own files are out of the script's reach)
+# shellcheck disable=SC2016
+if unshare -m --propagation private sh -c '
+	set -e
+	for d in /run /var/lib /etc/systemd; do mount -t tmpfs tmpfs "$d"; done
+	mkdir -p /run/modprobe.d /run/sysctl.d /var/lib/bulkhead
+	touch /run/modprobe.d/bulkhead.conf /run/sysctl.d/99-bulkhead-guard.conf /var/lib/bulkhead/state
+	DPKG_MAINTSCRIPT_PACKAGE=bulkhead DPKG_MAINTSCRIPT_NAME=postrm sh "$1" purge
+	left=$(find /run /var/lib -name "*bulkhead*")
+	[ -z "$left" ] || { echo "left behind:" $left; exit 1; }' sh "$c/postrm" >"$t/purge.out" 2>&1; then
+	ok "bulkhead: purge removes the state and the guard's files under /run"
+else
+	bad "bulkhead: purge: $(tail -n 3 "$t/purge.out" | tr '\n' ' ')"
+fi
 # the watchdog drivers join the initramfs at once (its hook)
 if grep -qx 'activate-noawait update-initramfs' "$c/triggers" 2>/dev/null; then
 	ok "bulkhead: triggers update-initramfs for its hook"
