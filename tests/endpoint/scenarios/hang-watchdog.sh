@@ -23,7 +23,7 @@ ext=bh_takehang
 
 boot_1() {
 	bh_check "systemd armed the watchdog before bulkhead-load started" sh -c "
-		w=\$(journalctl -b 0 -o json | jq -r 'select(.MESSAGE | tostring | test(\"Using hardware watchdog\")) | .__MONOTONIC_TIMESTAMP' | head -n 1)
+		w=\$(journalctl -b 0 -o json | gojq -r 'select(.MESSAGE | tostring | test(\"Using hardware watchdog\")) | .__MONOTONIC_TIMESTAMP' | head -n 1)
 		l=\$(systemctl show -P InactiveExitTimestampMonotonic bulkhead-load.service)
 		echo watchdog \$w loader \$l; [ -n \"\$w\" ] && [ \"\$w\" -lt \"\$l\" ]"
 	bh_extension $ext takehang

@@ -15,6 +15,7 @@
 prom=/var/lib/prometheus/node-exporter/bulkhead.prom
 
 boot_1() {
+	bh_network
 	bh_check "node_exporter runs" systemctl is-active prometheus-node-exporter.service
 	bh_check "the guard wrote its metrics at boot" grep -q '^bulkhead_consecutive_failures 0$' $prom
 	bh_expect "mode 0644" "$(stat -c %a $prom)" 644

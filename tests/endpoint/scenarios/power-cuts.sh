@@ -36,7 +36,7 @@ boot_1() {
 
 # content VERSION: bh_takeoops's harmless content as VERSION
 content() {
-	jq ".content_version = $1" "$BH_DIR/fixtures/takeoops-v1.json" >/var/tmp/pc.json
+	gojq ".content_version = $1" "$BH_DIR/fixtures/takeoops-v1.json" >/var/tmp/pc.json
 	bulkheadctl content build /var/tmp/pc.json -o /var/tmp/pc.bhc --schema "$schema" >/dev/null
 }
 
@@ -66,10 +66,10 @@ final() {
 	rc=0
 	bulkheadctl status --json >/var/tmp/status.json 2>/var/tmp/status.err || rc=$?
 	bh_check "status reads the state (exit 0 or 1, not $rc)" [ "$rc" -le 1 ]
-	bh_check "status --json is JSON" jq -e .state /var/tmp/status.json
+	bh_check "status --json is JSON" gojq -e .state /var/tmp/status.json
 	bh_check "the guard took no fallback" \
 		sh -c "! journalctl -b 0 -o cat -u bulkhead-guard.service | grep -i -e 'previous copy' -e 'afresh' -e 'unreadable'"
-	cur=$(jq .state.current_boot /var/tmp/status.json)
+	cur=$(gojq .state.current_boot /var/tmp/status.json)
 	# every boot the host saw the guard finish is counted: boot 1, those
 	# among the cut ones, this one; and no boot is counted that was not
 	finished=$(($(sed -n 's/^guard-finished //p' "$BH_STATE/final") + 2))
@@ -78,15 +78,15 @@ final() {
 	bh_check "no more boots counted than there were ($((cuts + 2)))" [ "$cur" -le $((cuts + 2)) ]
 	# the failure count agrees with the boots it recorded: the failed boots
 	# since the last one that was good or shut down cleanly
-	want=$(jq --argjson cur "$cur" '[.state.boots | sort_by(.id) | reverse | .[] | select(.id < $cur)] |
+	want=$(gojq --argjson cur "$cur" '[.state.boots | sort_by(.id) | reverse | .[] | select(.id < $cur)] |
 			(map(.end == "clean-shutdown" or .good_at != 0) | index(true)) as $i |
 			if $i == null then length else $i end' /var/tmp/status.json)
 	bh_expect "consecutive failures match the recorded boots" \
-		"$(jq .state.consecutive_failures /var/tmp/status.json)" "$want"
-	have=$(jq -r ".state.extensions[] | select(.name == \"$ext\") | [.pending, .chosen, .active] | max" /var/tmp/status.json)
+		"$(gojq .state.consecutive_failures /var/tmp/status.json)" "$want"
+	have=$(gojq -r ".state.extensions[] | select(.name == \"$ext\") | [.pending, .chosen, .active] | max" /var/tmp/status.json)
 	bh_check "content $acked, the last stage that returned, is kept (newest held: $have)" [ "$have" -ge "$acked" ]
-	bh_expect "$ext enabled" "$(jq -r ".state.extensions[] | select(.name == \"$ext\") | .status" /var/tmp/status.json)" enabled
+	bh_expect "$ext enabled" "$(gojq -r ".state.extensions[] | select(.name == \"$ext\") | .status" /var/tmp/status.json)" enabled
 	bh_expect "$ext runs the newest content" "$(cat /sys/kernel/security/bulkhead/extensions/$ext/content_version)" "$have"
-	jq -c '.state.boots[] | {id, end, good_at}' /var/tmp/status.json | tail -n 25 | sed 's/^/bh-endpoint:   /'
+	gojq -c '.state.boots[] | {id, end, good_at}' /var/tmp/status.json | tail -n 25 | sed 's/^/bh-endpoint:   /'
 	bh_finish
 }
