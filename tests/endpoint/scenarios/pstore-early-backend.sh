@@ -6,10 +6,10 @@
 # before it comes too late every time: the records are gone from
 # /sys/fs/pstore when it reads.  (pstore-after-good loads ramoops from
 # modules-load.d, as on the machine of issue 13: there the two race.)
-# It ends with boot 4's checks of the first crash: the second crash and
+# It ends with boot 3's checks of the first crash: the second crash and
 # the rollback are pstore-after-good's.
 #
-# endpoint-boots: 4
+# endpoint-boots: 3
 # endpoint-crashes: 1
 # endpoint-timeout: 900
 
