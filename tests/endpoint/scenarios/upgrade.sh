@@ -12,7 +12,9 @@
 #           guard.conf stay, the units stay enabled
 #         - install the new kernel and its headers (debs/kernel): DKMS
 #           builds the shim and acme_execcount for it; scap does not build
-#           there (Debian's scap 0.14 predates 6.12's API)
+#           there (Debian's scap 0.14 predates 6.12's API), and Debian
+#           12's dkms fails the kernel's postinst for it: configured
+#           again with DKMS's autoinstall off, as an operator would
 #         power off; the host boots the kernel the guest installed
 # boot 2  the new kernel: the shim and acme_execcount are back with content
 #         1; scap is reported missing for this kernel (degraded, named,
@@ -24,8 +26,8 @@
 #         unit failed
 #
 # Not in `make check` yet: under TCG each DKMS build of the shim takes
-# about 4.5 min and each update-initramfs about 3.5 (MODULES=dep), some 25
-# min in all, which the 45 min budget does not have room for; `make
+# about 4.5 min and each update-initramfs about 3.5 (MODULES=dep then),
+# some 25 min in all, which the 45 min budget does not have room for; `make
 # check-endpoint ENDPOINT_SCENARIOS=upgrade` runs it.
 #
 # endpoint-boots: 3
@@ -66,11 +68,6 @@ boot_1() {
 		-o /var/lib/acme-1.bhc --schema /usr/share/acme-execcount/acme_execcount.schema
 	bh_check "stage content 1 of $ext" bulkheadctl content stage $ext /var/lib/acme-1.bhc
 	bh_expect "$ext runs content 1" "$(bh_ext $ext .active)" 1
-	# the initramfs with the modules this machine needs, not most of
-	# them (under TCG each update-initramfs of the packages below takes
-	# minutes otherwise); the watchdog's driver is then in it only
-	# through Bulkhead's hook
-	echo MODULES=dep >/etc/initramfs-tools/conf.d/endpoint-modules.conf
 
 	# the upgrade of Bulkhead itself
 	boots=$(bh_status .state.next_boot_id)
@@ -89,9 +86,23 @@ boot_1() {
 	done
 	bh_expect "status after the upgrade" "$(bulkheadctl status >/dev/null 2>&1; echo $?)" 0
 
-	# the kernel upgrade: DKMS builds for it from the headers
-	bh_apt kernel install "$debs"/kernel/*.deb ||
-		bh_say "note: the kernel's install failed: $(grep -i -e error -e fail "$BH_OUT/apt-kernel.log" | tail -n 3 | tr '\n' ' ')"
+	# the kernel upgrade: DKMS builds for it from the headers.  Debian
+	# 12's dkms (3.0.10) fails the kernel's postinst when one module does
+	# not build (scap here): the image is left half-configured, with no
+	# initramfs, although the modules that did build are installed.  The
+	# way out an operator has: configure it again with DKMS's
+	# autoinstall switched off (/etc/dkms/no-autoinstall, which its
+	# kernel hook honours), then switch it back on.
+	if bh_apt kernel install "$debs"/kernel/*.deb; then
+		bh_say "note: the kernel's install succeeded: DKMS did not fail it for scap"
+	else
+		bh_check "the kernel's postinst failed in DKMS's hook" \
+			grep -q 'postinst.d/dkms exited with return code' "$BH_OUT/apt-kernel.log"
+		touch /etc/dkms/no-autoinstall
+		DEBIAN_FRONTEND=noninteractive dpkg --configure -a >"$BH_OUT/dpkg-configure.log" 2>&1
+		bh_expect "dpkg --configure -a with DKMS's autoinstall off" $? 0
+		rm -f /etc/dkms/no-autoinstall
+	fi
 	bh_expect "linux-image-$new installed" "$(dpkg-query -W -f '${Status}' "linux-image-$new")" \
 		"install ok installed"
 	dkms status -k "$new" | sed 's/^/bh-endpoint:   dkms: /'
