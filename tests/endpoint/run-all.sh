@@ -12,7 +12,7 @@
 # scenario whose header says "endpoint-alone: yes" (its timing is part of
 # what it tests: power cuts at random moments of a boot) runs after the
 # others, alone, with two vCPUs.  EP_JOBS=1 runs them one after the other,
-# two vCPUs each.  A guest beside another boots two to three times slower
+# two vCPUs each, and so is a single scenario asked for.  A guest beside another boots two to three times slower
 # than alone: its qemu time limit (endpoint-timeout) is doubled.  Each
 # run's output is printed whole when it ends.
 # Last line: endpoint KVER: N passed, M failed (image Xs, scenarios Ys)
@@ -58,7 +58,8 @@ together=
 alone=
 for s in "$@"; do
 	f=$(ep_scenario "$s")
-	if [ -z "$f" ] || [ "$(ep_header "$f" alone)" = yes ] || [ "$jobs" -le 1 ]; then
+	# one scenario asked for has the machine to itself
+	if [ -z "$f" ] || [ "$(ep_header "$f" alone)" = yes ] || [ "$jobs" -le 1 ] || [ "$total" = 1 ]; then
 		alone="$alone $s"	# (run.sh says so of an unknown one)
 	else
 		together="$together
