@@ -32,6 +32,7 @@ ep_scenario() {
 	for f in "$here/scenarios/$1.sh" "$here/bench/$1.sh"; do
 		[ -r "$f" ] && echo "$f" && return
 	done
+	return 0	# nothing: the caller says so (under set -e too)
 }
 
 # ep_header FILE NAME: the value of FILE's "# endpoint-NAME: VALUE" line

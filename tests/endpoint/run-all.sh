@@ -102,8 +102,9 @@ done
 
 passed=$(awk '{ n += $2 } END { print n + 0 }' "$RESULTS")
 failed=$(awk '{ n += $3 } END { print n + 0 }' "$RESULTS")
+# a run that printed no verdict (an unknown scenario, a dead run.sh) failed
+[ "$passed" = "$total" ] || failed=$((total - passed))
 echo "endpoint $kver: $passed passed, $failed failed" \
 	"(image $((imaged - start)) s, scenarios $(($(date +%s) - imaged)) s)"
-[ "$passed" = "$total" ] || failed=$((total - passed))
 [ -z "$summary" ] || echo "endpoint $passed $failed" >>"$summary"
 [ "$failed" = 0 ]
