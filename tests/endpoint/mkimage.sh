@@ -154,6 +154,15 @@ set -eu
 export DEBIAN_FRONTEND=noninteractive PATH=/usr/sbin:/usr/bin:/sbin:/bin
 kver=$kver
 cd /var/tmp/bh-debs
+# the initramfs holds the drivers this machine boots from (virtio, ext4)
+# and what hooks add (Bulkhead's: the watchdog drivers), not most of the
+# kernel's: MODULES=most made a 36 MiB initrd that took 4 s to unpack
+# under TCG at every boot, and the kernel upgrade's update-initramfs
+# minutes.  /etc/initramfs-tools/modules names them because MODULES=dep
+# would look at the build machine's devices from this chroot.  Set before
+# the .debs: the bulkhead package's update-initramfs trigger builds it.
+echo MODULES=list >/etc/initramfs-tools/conf.d/endpoint-modules.conf
+printf 'virtio_pci\nvirtio_blk\next4\n' >>/etc/initramfs-tools/modules
 t0=\$(date +%s)
 apt-get install -y --no-install-recommends ./bulkhead-dkms_*.deb ./acme-execcount-dkms_*.deb ./bulkhead_*.deb
 # DKMS builds for the running kernel (the host's: no headers) and the
@@ -164,6 +173,8 @@ dkms status
 for m in bulkhead bh_execwatch acme_execcount scap; do
 	modinfo -k "\$kver" -F filename "\$m"
 done
+# the trigger built it, with the hook's watchdog drivers
+lsinitramfs "/boot/initrd.img-\$kver" | grep -q '/i6300esb\.ko'
 # the test extensions, as a vendor builds against an installed shim
 bh=/var/lib/dkms/bulkhead/kernel-\$kver-\$(uname -m)
 src=/usr/local/src/bulkhead-test
@@ -188,15 +199,6 @@ done
 # installed and configured, and bh_network starts it there; e2scrub_reap
 # has no LVM snapshot to reap on this machine.  Together 9 to 18 s a boot.
 systemctl disable ssh.service prometheus-node-exporter.service e2scrub_reap.service
-# the initramfs holds the drivers this machine boots from (virtio, ext4)
-# and what hooks add (Bulkhead's: the watchdog drivers), not most of the
-# kernel's: MODULES=most made a 36 MiB initrd that took 4 s to unpack
-# under TCG at every boot, and the kernel upgrade's update-initramfs
-# minutes.  /etc/initramfs-tools/modules names them because MODULES=dep
-# would look at the build machine's devices from this chroot.
-echo MODULES=list >/etc/initramfs-tools/conf.d/endpoint-modules.conf
-printf 'virtio_pci\nvirtio_blk\next4\n' >>/etc/initramfs-tools/modules
-update-initramfs -u -k "\$kver"
 apt-get clean
 rm -rf /var/tmp/bh-debs /var/tmp/bh-install.sh
 INSTALL

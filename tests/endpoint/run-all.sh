@@ -12,9 +12,10 @@
 # scenario whose header says "endpoint-alone: yes" (its timing is part of
 # what it tests: power cuts at random moments of a boot) runs after the
 # others, alone, with two vCPUs.  EP_JOBS=1 runs them one after the other,
-# two vCPUs each, and so is a single scenario asked for.  A guest beside another boots two to three times slower
-# than alone: its qemu time limit (endpoint-timeout) is doubled.  Each
-# run's output is printed whole when it ends.
+# two vCPUs each, and so does a single scenario asked for.  A guest beside
+# another boots two to three times slower than alone: its qemu time limit
+# (endpoint-timeout) is doubled.  Each run's output is printed whole when
+# it ends.
 # Last line: endpoint KVER: N passed, M failed (image Xs, scenarios Ys)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
