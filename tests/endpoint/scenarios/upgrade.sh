@@ -140,7 +140,9 @@ boot_2() {
 	# purge: nothing of Bulkhead's is left
 	# the operator's own files are theirs: gone first, as the operator
 	# removing Bulkhead does
-	rm -rf /etc/bulkhead/extensions.d/40-scap.conf /etc/systemd/system/bulkhead-guard-good.timer.d
+	# (guard.conf too: docs/packages.md, purge leaves one an operator wrote)
+	rm -rf /etc/bulkhead/extensions.d/40-scap.conf /etc/bulkhead/guard.conf \
+		/etc/systemd/system/bulkhead-guard-good.timer.d
 	bh_apt purge purge bulkhead bulkhead-dkms acme-execcount-dkms
 	bh_expect "apt purges Bulkhead" $? 0
 	for p in bulkhead bulkhead-dkms acme-execcount-dkms; do
