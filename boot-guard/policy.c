@@ -749,14 +749,28 @@ void bg_policy_reset(const struct bg_state *in, int64_t now, struct bg_state *ou
 			"reset by operator: failure counts, safe mode and guard-made disables cleared");
 }
 
+/*
+ * The loader reported, for this boot, that an enabled extension is not
+ * running.  "disabled" and "safe-mode" are decisions, not failures: the
+ * state and the command line say why.
+ */
+static bool not_running(const struct bg_state *st, const struct bg_ext *e)
+{
+	return st->current_boot && e->load_boot == st->current_boot &&
+	       e->load_result[0] && strcmp(e->load_result, "loaded") &&
+	       strcmp(e->load_result, "disabled") && strcmp(e->load_result, "safe-mode");
+}
+
 /**
  * bg_policy_health() - why the machine is degraded, if it is
  * @st: state
  * @add: called with each reason (may be NULL)
  * @arg: for @add
  *
- * Degraded: safe mode, an extension disabled, or a failed boot not yet
- * followed by a good one.
+ * Degraded: safe mode, an extension disabled, a failed boot not yet
+ * followed by a good one, or an enabled extension that this boot's loader
+ * could not start (its module missing for the kernel, refused, its content
+ * refused).  What an earlier boot's loader reported does not count.
  *
  * Return: the number of reasons; 0 means healthy.
  */
@@ -781,10 +795,16 @@ uint32_t bg_policy_health(const struct bg_state *st,
 		n++;
 	}
 	for (i = 0; i < st->nr_ext; i++) {
-		if (st->ext[i].status != BG_EXT_DISABLED)
+		const struct bg_ext *e = &st->ext[i];
+
+		if (e->status == BG_EXT_DISABLED)
+			snprintf(text, sizeof(text), "%s disabled: %s", e->name, e->reason);
+		else if (not_running(st, e))
+			snprintf(text, sizeof(text), "%s not running in this boot: %s%s%s",
+				 e->name, e->load_result, e->load_error[0] ? ": " : "",
+				 e->load_error);
+		else
 			continue;
-		snprintf(text, sizeof(text), "%s disabled: %s", st->ext[i].name,
-			 st->ext[i].reason);
 		if (add)
 			add(arg, text);
 		n++;

@@ -2044,6 +2044,56 @@ static void health_is_degraded_while_failures_count(void **state)
 	assert_int_equal(bg_policy_health(m.st, NULL, NULL), 0);
 }
 
+/* reasons collected by bg_policy_health(), one line each */
+static void collect_reason(void *arg, const char *reason)
+{
+	char *buf = arg;
+
+	strncat(buf, reason, 1023 - strlen(buf));
+	strncat(buf, "\n", 1023 - strlen(buf));
+}
+
+/*
+ * status: an extension the loader could not start in this boot (its module
+ * missing for a new kernel, say) leaves the machine degraded and named,
+ * though no boot failed.  What the loader reported in an earlier boot does
+ * not count: this boot's loader has not run yet, or will say otherwise.
+ */
+static void health_names_an_extension_not_running_in_this_boot(void **state)
+{
+	static const struct row r = { .ext = { X_NEW, Y_OLD } };
+	struct bg_evidence none = evidence(BG_EV_NONE, NULL, NULL, 0);
+	struct machine m;
+	struct bg_ext *e;
+	char reasons[1024] = "";
+
+	(void)state;
+	machine_init(&m, &r);
+	machine_boot(&m, &none);
+	machine_good(&m);
+	assert_int_equal(bg_policy_health(m.st, NULL, NULL), 0);
+
+	e = ext_named(m.st, Y);
+	snprintf(e->load_result, sizeof(e->load_result), "missing");
+	snprintf(e->load_error, sizeof(e->load_error), "module bh_netmon: not found for kernel 6.12");
+	assert_int_equal(bg_policy_health(m.st, collect_reason, reasons), 1);
+	assert_non_null(strstr(reasons, Y " not running in this boot: missing: module bh_netmon: not found"));
+	assert_null(strstr(reasons, X));
+	assert_int_equal(m.st->consecutive_failures, 0);
+
+	/* the same report from the boot before: this boot's loader decides */
+	e->load_boot = m.st->current_boot - 1;
+	assert_int_equal(bg_policy_health(m.st, NULL, NULL), 0);
+
+	/* held back on purpose is not a failure to load: disabled says why */
+	e->load_boot = m.st->current_boot;
+	snprintf(e->load_result, sizeof(e->load_result), "disabled");
+	e->load_error[0] = '\0';
+	assert_int_equal(bg_policy_health(m.st, NULL, NULL), 0);
+	snprintf(e->load_result, sizeof(e->load_result), "safe-mode");
+	assert_int_equal(bg_policy_health(m.st, NULL, NULL), 0);
+}
+
 /* strikes outlive a rollback and new content; boots that end well forget them */
 static void strikes_are_forgotten_after_good_boots(void **state)
 {
@@ -2155,6 +2205,7 @@ int main(void)
 		T(disabled_culprit_named_again_spares_the_innocent),
 		T(shim_named_by_the_journal_means_safe_mode),
 		T(health_is_degraded_while_failures_count),
+		T(health_names_an_extension_not_running_in_this_boot),
 		T(strikes_are_forgotten_after_good_boots),
 		T(operator_enable_leaves_safe_mode),
 		T(operator_enable_takes_content_staged_while_off),

@@ -14,7 +14,8 @@
 #     (the shim cannot recognise a module that does not link against it);
 #   - a modprobe.d blacklist is honoured (libkmod), and a configured module
 #     that does not exist is reported while the others load: exit 1 when
-#     it is optional, 3 when it is required.
+#     it is optional, 3 when it is required, and `status` says the machine
+#     is degraded and names it.
 # vm-timeout: 180
 # shellcheck shell=sh disable=SC2154,SC2320 # lib.sh variables; $? of echo is the write status
 
@@ -183,6 +184,10 @@ expect_eq b8-status "loaded loaded missing" \
 expect_contains b8-status-error "module bh_ghost: not found for kernel $KVER" "$(ext_field bh_ghost load.error)"
 expect_contains b8-logged "extension bh_ghost: missing: module bh_ghost: not found" "$load_err"
 expect_contains b8-logged-summary "2 of 3 extension(s) loaded, 1 failed" "$load_err"
+"$CTL" status >/tmp/status.txt 2>&1
+expect_rc b8-status-degraded 1 $? "$(cat /tmp/status.txt)"
+expect_contains b8-status-names "bh_ghost not running in this boot: missing: module bh_ghost: not found" \
+	"$(cat /tmp/status.txt)"
 
 ext_conf 30-ghost.conf bh_ghost required=yes
 next_boot
