@@ -66,13 +66,12 @@ limit=$(ep_limit "$src")
 # a guest that shares the machine (run-all.sh) boots slower: its limit
 # (a guard against a stuck run, not a measure) is stretched by this much
 limit=$((limit * ${EP_TIMEOUT_SCALE:-100} / 100))
-# power cuts: qemu stopped at a random time, seeded (EP_SEED replays a run)
+# power cuts: qemu stopped at a seeded random moment of a phase of the boot
+# (EP_SEED replays a run)
 cuts=$(header power-cuts)
 cuts=${cuts:-0}
-cut_min=$(header cut-min)
-cut_min=${cut_min:-3}
-cut_max=$(header cut-max)
-cut_max=${cut_max:-40}
+cut_phases=$(sed -n 's/^# endpoint-cut-phases: *//p' "$src" | head -n 1)
+[ "$cuts" = 0 ] || [ -n "$cut_phases" ] || ep_die "$src: endpoint-power-cuts without endpoint-cut-phases"
 
 sh "$here/mkimage.sh" "$build" "$kver" || {
 	echo "$ep_name: no image" >&2
@@ -109,11 +108,16 @@ booted=$(date +%s)
 #
 # A scenario with "endpoint-power-cuts: N" asks for them the same way
 # (bh_cold_boot from its setup boot): qemu then runs N times and is stopped
-# each time at a random moment from "endpoint-cut-min" to "endpoint-cut-max"
-# seconds after it started (SIGTERM: qemu stops the guest at once, as a
-# power cut, and keeps its own disk images consistent, as a real disk
+# each time in a phase of the boot (SIGTERM: qemu stops the guest at once,
+# as a power cut, and keeps its own disk images consistent, as a real disk
 # would); then state/final is put on the scenario disk and the machine
-# boots once more for the scenario's checks.
+# boots once more for the scenario's checks.  The header names the phases,
+# taken in turn, and says for each when it begins and how long it lasts:
+#	# endpoint-cut-phases: guard stage
+#	# endpoint-cut-guard: LO HI REGEX
+# cuts the power LO to HI seconds (seeded, uniform) after the console
+# first matches the extended REGEX.  A phase whose line never comes (in
+# 300 s) fails the run: the cut did not test what it was meant to.
 #
 # A scenario may also have steps the host takes while the guest runs
 # (host/SCENARIO.sh: host_STEP functions): the guest asks with bh_host STEP
@@ -204,28 +208,49 @@ while :; do
 		echo "$ep_name: cold boot with: $next"
 		continue
 	}
-	echo "$ep_name: $cuts power cuts, $cut_min to $cut_max s after power-on, seed $seed (EP_SEED=$seed replays them)"
+	echo "$ep_name: $cuts power cuts in the phases $cut_phases, seed $seed (EP_SEED=$seed replays them)"
 	i=0
 	: >"$out/cuts.txt"
-	for at in $(awk -v s="$seed" -v n="$cuts" -v lo="$cut_min" -v hi="$cut_max" \
-		'BEGIN { srand(s); for (i = 0; i < n; i++) printf "%.1f\n", lo + rand() * (hi - lo) }'); do
+	for r in $(awk -v s="$seed" -v n="$cuts" 'BEGIN { srand(s); for (i = 0; i < n; i++) printf "%.3f\n", rand() }'); do
 		i=$((i + 1))
+		phase=$(echo "$cut_phases" | awk -v i="$i" '{ print $((i - 1) % NF + 1) }')
+		spec=$(sed -n "s/^# endpoint-cut-$phase: *//p" "$src" | head -n 1)
+		lo=${spec%% *} spec=${spec#* }
+		hi=${spec%% *} regex=${spec#* }
+		[ -n "$regex" ] || ep_die "$src: no endpoint-cut-$phase: LO HI REGEX"
+		at=$(awk -v r="$r" -v lo="$lo" -v hi="$hi" 'BEGIN { printf "%.1f", lo + r * (hi - lo) }')
 		# shellcheck disable=SC2086
 		ep_qemu "$out/root.qcow2" "$kernel" "$initrd" "$out/disk.img" \
-			"$out/console.log.part" 300 $cmdline &
+			"$out/console.log.part" 400 $cmdline &
 		qpid=$!
-		sleep "$at"
+		t0=$(date +%s)
+		seen=
+		while kill -0 "$qpid" 2>/dev/null && [ $(($(date +%s) - t0)) -lt 300 ]; do
+			if grep -a -q -E -e "$regex" "$out/console.log.part" 2>/dev/null; then
+				seen=$(($(date +%s) - t0))
+				break
+			fi
+			sleep 0.1
+		done
+		[ -z "$seen" ] || sleep "$at"
 		pkill -TERM -f "file=$out/root.qcow2" || true
 		wait "$qpid" || true
 		# systemd's own line on the console, not the timeline's copy of it
 		guard=$(grep -a -v 'bh-endpoint' "$out/console.log.part" |
 			grep -a -c 'Finished .*bulkhead-guard.service.* - Bulkhead boot guard' || true)
-		echo "$ep_name: power cut $i/$cuts at $at s (the guard finished: $guard)"
-		echo "power cut $i at $at s: guard finished $guard" >>"$out/cuts.txt"
+		staged=$(grep -a -c 'bh-endpoint: staged [0-9]' "$out/console.log.part" || true)
+		if [ -n "$seen" ]; then
+			echo "$ep_name: power cut $i/$cuts: $phase, $at s after its line (${seen} s after power-on); the guard finished: $guard, stages returned: $staged"
+		else
+			echo "$ep_name: power cut $i/$cuts: $phase: its line never came ($regex)" >&2
+			echo "phase-missed $i $phase" >>"$out/cuts-missed.txt"
+		fi
+		echo "power cut $i $phase at $at s: guard finished $guard staged $staged" >>"$out/cuts.txt"
 		cat "$out/console.log.part" >>"$out/console.log"
 	done
-	printf 'cuts %s\nguard-finished %s\n' "$i" \
-		"$(awk '{ n += $NF } END { print n + 0 }' "$out/cuts.txt")" >"$out/final"
+	printf 'cuts %s\nguard-finished %s\nstage-cuts %s\n' "$i" \
+		"$(awk '{ n += $(NF - 2) } END { print n + 0 }' "$out/cuts.txt")" \
+		"$(awk '$NF > 0 { n++ } END { print n + 0 }' "$out/cuts.txt")" >"$out/final"
 	# the guest's last mount ended with the power: replay its journal first,
 	# or the guest's replay at its next mount undoes what debugfs writes
 	e2fsck -fy "$out/disk.img" >"$out/e2fsck.log" 2>&1 || [ $? -le 1 ] ||
@@ -255,6 +280,8 @@ grep -q '^PASS ' "$out/scenario.log" || fail="${fail:+$fail; }no PASS from the g
 [ -n "$(header power-cuts)" ] || [ "$boots" = "$want_boots" ] ||
 	fail="${fail:+$fail; }$boots boots, expected $want_boots"
 [ "$crashes" = "$want_crashes" ] || fail="${fail:+$fail; }$crashes panics, expected $want_crashes"
+[ ! -s "$out/cuts-missed.txt" ] ||
+	fail="${fail:+$fail; }$(wc -l <"$out/cuts-missed.txt") power cut(s) missed their phase"
 if [ -n "$fail" ]; then
 	echo "$ep_name: $fail (console $out/console.log, results $out/results)" >&2
 	verdict fail

@@ -1,23 +1,26 @@
-# power-cuts - issue 13's scenario 9: the power fails at random moments
-# (qemu stopped 3 to 25 s after power-on, 20 times, seeded: the host
-# prints the seed, EP_SEED replays it): during the guard's state write at
-# early boot, during a stage of new content, during `good`.  Afterwards the
-# state is readable, every boot the guard finished is counted, the failure
-# count matches the boots it recorded, and every stage that returned is
-# kept.
+# power-cuts - issue 13's scenario 9: the power fails 20 times, each time
+# in a chosen phase of the boot, at a seeded random moment of it (the host
+# prints the seed, EP_SEED replays it): in turn while the guard starts and
+# writes its state at early boot, and while the scenario stages new content
+# and runs `good` in a loop.  Afterwards the state is readable, every boot
+# the guard finished is counted, the failure count matches the boots it
+# recorded, and every stage that returned is kept.
 #
 # boot 1  configure bh_takeoops with content 1; the guard's power-cut
 #         threshold out of reach (this tests the state, not the ladder);
 #         power off for the host's cuts
 # cuts    each boot stages new content in a loop (versions go up; each
 #         version that stage reported done is printed) and runs `good`
-#         in between, until the power goes
+#         in between, until the power goes: "guard" cuts come 0 to 1.2 s
+#         after systemd starts the guard (it runs about 0.5 s), "stage"
+#         cuts 0 to 4 s after the boot's first stage returned
 # final   the checks, from the state and the journal
 #
 # endpoint-boots: 2
 # endpoint-power-cuts: 20
-# endpoint-cut-min: 3
-# endpoint-cut-max: 25
+# endpoint-cut-phases: guard stage
+# endpoint-cut-guard: 0 1.2 Starting .*bulkhead-guard\.service
+# endpoint-cut-stage: 0 4 bh-endpoint: staged [0-9]
 # endpoint-timeout: 1800
 # endpoint-alone: yes
 
@@ -73,6 +76,10 @@ final() {
 	# every boot the host saw the guard finish is counted: boot 1, those
 	# among the cut ones, this one; and no boot is counted that was not
 	finished=$(($(sed -n 's/^guard-finished //p' "$BH_STATE/final") + 2))
+	stage_cuts=$(sed -n 's/^stage-cuts //p' "$BH_STATE/final")
+	bh_say "the guard finished in $((finished - 2)) of the cut boots; $stage_cuts were cut in the stage loop"
+	# each cut in the stage loop came after that boot's first stage returned
+	bh_check "content $acked staged last: at least 1 + $stage_cuts (the cut stage loops)" [ "$acked" -ge $((stage_cuts + 1)) ]
 	bh_check "the $finished boots the guard finished are all counted (current boot $cur)" \
 		[ "$cur" -ge "$finished" ]
 	bh_check "no more boots counted than there were ($((cuts + 2)))" [ "$cur" -le $((cuts + 2)) ]
