@@ -9,9 +9,10 @@
 # vCPUs keeps about 1.4 host cores busy, so two one-vCPU guests side by
 # side get through the list sooner.  The longest first (their
 # endpoint-timeout), so that the last to finish is a short one.  A
-# scenario whose header says "endpoint-alone: yes" (its timing is part of
-# what it tests: power cuts at random moments of a boot) runs after the
-# others, alone, with two vCPUs.  EP_JOBS=1 runs them one after the other,
+# scenario whose header says "endpoint-alone: yes" (for one whose timing
+# would be part of what it tests; none is now: power-cuts cuts at moments
+# it waits for on the console) runs after the others, alone, with two
+# vCPUs.  EP_JOBS=1 runs them one after the other,
 # two vCPUs each, and so does a single scenario asked for.  A guest beside
 # another boots two to three times slower than alone: its qemu time limit
 # (endpoint-timeout) is doubled.  Each run's output is printed whole when

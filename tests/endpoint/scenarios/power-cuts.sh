@@ -22,7 +22,6 @@
 # endpoint-cut-guard: 0 1.2 Starting .*bulkhead-guard\.service
 # endpoint-cut-stage: 0 4 bh-endpoint: staged [0-9]
 # endpoint-timeout: 1800
-# endpoint-alone: yes
 
 ext=bh_takeoops
 schema=/etc/bulkhead/schema/$ext.schema

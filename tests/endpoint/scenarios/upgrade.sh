@@ -25,14 +25,11 @@
 # boot 3  the machine boots without Bulkhead: nothing of it loaded, no
 #         unit failed
 #
-# Not in `make check` yet: under TCG each DKMS build of the shim takes
-# about 4.5 min and each update-initramfs about 3.5 (MODULES=dep then),
-# some 25 min in all, which the 45 min budget does not have room for; `make
-# check-endpoint ENDPOINT_SCENARIOS=upgrade` runs it.
+# The longest scenario (about 17 min alone with two vCPUs, nearly all of it
+# apt and DKMS under TCG): run-all.sh starts it first.
 #
 # endpoint-boots: 3
 # endpoint-timeout: 2700
-# endpoint-in-check: no
 
 ext=acme_execcount
 debs=$BH_DIR/debs
