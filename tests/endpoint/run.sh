@@ -219,6 +219,9 @@ while :; do
 		hi=${spec%% *} regex=${spec#* }
 		[ -n "$regex" ] || ep_die "$src: no endpoint-cut-$phase: LO HI REGEX"
 		at=$(awk -v r="$r" -v lo="$lo" -v hi="$hi" 'BEGIN { printf "%.1f", lo + r * (hi - lo) }')
+		# the last boot's console must be gone before the wait below
+		# reads it (ep_qemu, started in the background, removes it too)
+		rm -f "$out/console.log.part"
 		# shellcheck disable=SC2086
 		ep_qemu "$out/root.qcow2" "$kernel" "$initrd" "$out/disk.img" \
 			"$out/console.log.part" 400 $cmdline &
