@@ -107,6 +107,20 @@ bh_good_now() {
 	systemctl restart bulkhead-guard-good.timer
 }
 
+# bh_wait_probation NAME SECONDS: until extension NAME has run its content
+# SECONDS (guard.conf's probation) since the loader pushed it in this boot,
+# by the clock the guard reads (/proc/uptime), at most 120 s; then a
+# `good` makes that content last-known-good, however slow the boot was
+bh_wait_probation() {
+	since=$(bh_ext "$1" .load.uptime)
+	i=0
+	while [ "$(awk -v s="$since" -v p="$2" '{ print ($1 > s + p + 1) }' /proc/uptime)" = 0 ] &&
+		[ $i -lt 120 ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+}
+
 # bh_network: the network, ssh and node_exporter, for the host's steps
 # (the image has them installed, not started at boot: mkimage.sh)
 bh_network() {

@@ -6,14 +6,15 @@
 # through boot-complete.target.  `make demo` tells this story.
 #
 # boot 1  configure bh_takeoops (oopses in take_content on a rule whose
-#         path is "OOPS"), stage content 1; probation 10 s, `good` 25 s
-#         after timers.target; clean reboot
-# boot 2  content 1 runs; `good` makes it last-known-good; stage content 2
+#         path is "OOPS"), stage content 1; probation 10 s; the `good`
+#         timer left to the scenario (bh_good_now); clean reboot
+# boot 2  content 1 runs its probation; `good` (the timer, now) makes it
+#         last-known-good; stage content 2
 #         (schema-valid, carries "OOPS"): the live push oopses the
 #         extension, the shim's fault line, panic, warm reboot
 # boot 3  the guard judged boot 2 on the fault line (take_content, content
 #         2), rolled bh_takeoops back to content 1 and refuses content 2
-#         from now on; the boot is marked good
+#         from now on; once the checks are made, the boot is marked good
 #
 # endpoint-boots: 3
 # endpoint-crashes: 1
@@ -23,7 +24,7 @@ ext=bh_takeoops
 boot_1() {
 	bh_extension $ext takeoops
 	printf '[policy]\nprobation = 10\n[kernel]\npanic_timeout = 2\n' >/etc/bulkhead/guard.conf
-	bh_good_after 25
+	bh_good_after 3600
 	bh_content $ext takeoops-v1 /var/lib/to-1.bhc
 	bh_content $ext takeoops-v2-oops /var/lib/to-2.bhc
 	bh_check "stage content 1 of $ext" bulkheadctl content stage $ext /var/lib/to-1.bhc
@@ -32,6 +33,8 @@ boot_1() {
 
 boot_2() {
 	bh_expect "$ext runs content 1" "$(bh_ext $ext .load.version)" 1
+	bh_wait_probation $ext 10
+	bh_good_now
 	bh_wait_good 2
 	bh_expect "content 1 is last-known-good" "$(bh_ext $ext .lkg)" 1
 	bh_collect
@@ -59,6 +62,7 @@ boot_3() {
 	# in a terminal, not only in the journal
 	bh_check "staging says why on stderr: $(head -n 1 /var/tmp/restage.out)" \
 		grep -q 'version 2 crashed the machine before' /var/tmp/restage.out
+	bh_good_now
 	bh_wait_good 3
 	bh_expect "status: the machine is ok" "$(bulkheadctl status >/dev/null 2>&1; echo $?)" 0
 	bulkheadctl status | sed 's/^/bh-endpoint:   status: /'

@@ -9,11 +9,12 @@
 # is rolled back.
 #
 # boot 1  declare scap (40-) and bh_vendorfile (45-, content_link), stage
-#         bh_vendorfile's content 1; `good` 20 s after boot, probation 10 s;
-#         a unit that runs `modprobe scap` after the loader; clean reboot
+#         bh_vendorfile's content 1; probation 10 s, `good` when the
+#         scenario says (bh_good_now); a unit that runs `modprobe scap`
+#         after the loader; clean reboot
 # boot 2  both loaded by bulkhead-load, scap first; bh_vendorfile read
-#         content 1; `good`: content 1 is last-known-good; the operator
-#         disables scap and stages bh_vendorfile's content 2 (its first
+#         content 1; after its probation, `good`: content 1 is
+#         last-known-good; the operator disables scap and stages bh_vendorfile's content 2 (its first
 #         line "OOPS"); clean reboot
 # (3)     bh_vendorfile's init oopses on content 2 (the loader loads it):
 #         panic, warm reboot before the scenario runs
@@ -34,7 +35,7 @@ boot_1() {
 		>/etc/bulkhead/extensions.d/45-vendorfile.conf
 	mkdir -p "${link%/*}"
 	printf '[policy]\nprobation = 10\n[kernel]\npanic_timeout = 2\n' >/etc/bulkhead/guard.conf
-	bh_good_after 20
+	bh_good_after 3600
 	# a vendor's own unit that loads its driver after the loader
 	printf '[Unit]\nDescription=endpoint test: a vendor unit that loads scap itself\nAfter=bulkhead-load.service\n[Service]\nType=oneshot\nExecStart=-/sbin/modprobe scap\n[Install]\nWantedBy=multi-user.target\n' \
 		>/etc/systemd/system/vendor-scap.service
@@ -52,6 +53,8 @@ boot_2() {
 	bh_check "in extensions.d's order: scap before bh_vendorfile" sh -c "
 		journalctl -b 0 -o cat -u bulkhead-load.service | grep -n -e 'scap' -e '$ext' | head -n 1 | grep -q scap"
 	bh_check "$ext read content 1" sh -c "journalctl -b 0 -k -o cat | grep -q \"$ext: content 'v1 channel file'\""
+	bh_wait_probation $ext 10
+	bh_good_now
 	bh_wait_good 2
 	bh_expect "content 1 is last-known-good" "$(bh_ext $ext .lkg)" 1
 	bh_check "the operator disables scap" bulkheadctl disable scap
