@@ -12,11 +12,10 @@
 # scenario whose header says "endpoint-alone: yes" (for one whose timing
 # would be part of what it tests; none is now: power-cuts cuts at moments
 # it waits for on the console) runs after the others, alone, with two
-# vCPUs.  EP_JOBS=1 runs them one after the other,
-# two vCPUs each, and so does a single scenario asked for.  A guest beside
-# another boots two to three times slower than alone: its qemu time limit
-# (endpoint-timeout) is doubled.  Each run's output is printed whole when
-# it ends.
+# vCPUs.  EP_JOBS=1 runs them one after the other, two vCPUs each, and so
+# does a single scenario asked for.  A guest beside another boots two to
+# three times slower than alone: its qemu time limit (endpoint-timeout) is
+# doubled.  Each run's output is printed whole when it ends.
 # Last line: endpoint KVER: N passed, M failed (image Xs, scenarios Ys)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
