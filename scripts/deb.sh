@@ -39,20 +39,42 @@ esac
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 src=$out/src
-rm -rf "$src"
-rm -f "$out"/*.deb
-mkdir -p "$src/bulkhead-$version"
 
 # the working tree as it is: tracked files still there, and new ones git
 # does not ignore
 cd "$top"
-if git rev-parse --git-dir >/dev/null 2>&1; then
-	git ls-files -z --cached --others --exclude-standard
-else
-	find . -path ./build -prune -o -path ./.git -prune -o -type f -print0
-fi | tr '\0' '\n' | sed 's|^\./||' | grep -v -e '^tests/' -e '^build/' |
-	while IFS= read -r f; do [ -f "$f" ] && printf '%s\n' "$f"; done |
-	tar -cf - -T - | tar -xf - -C "$src/bulkhead-$version"
+files=$(
+	if git rev-parse --git-dir >/dev/null 2>&1; then
+		git ls-files -z --cached --others --exclude-standard
+	else
+		find . -path ./build -prune -o -path ./.git -prune -o -type f -print0
+	fi | tr '\0' '\n' | sed 's|^\./||' | grep -v -e '^tests/' -e '^build/' |
+		while IFS= read -r f; do [ -f "$f" ] && printf '%s\n' "$f"; done
+)
+
+# The packages build byte for byte the same from the same files (a
+# version given by DEB_VERSION is stamped with the date: always built):
+# with the names and contents of every file, this script and the options
+# unchanged since OUT's packages were built, they are current.
+key=
+if [ -z "${DEB_VERSION:-}" ]; then
+	key=$({
+		echo "$version ${DEB_BUILD_OPTIONS:-}"
+		sha256sum "$0"
+		printf '%s\n' "$files" | tr '\n' '\0' | xargs -0 sha256sum
+	} | sha256sum | cut -c1-32)
+	if [ "$(cat "$out/deb.key" 2>/dev/null)" = "$key" ] &&
+		[ "$(ls "$out"/*.deb 2>/dev/null | wc -l)" = 3 ]; then
+		for d in "$out"/*.deb; do
+			echo "deb: $d is current"
+		done
+		exit 0
+	fi
+fi
+rm -rf "$src"
+rm -f "$out"/*.deb "$out/deb.key"
+mkdir -p "$src/bulkhead-$version"
+printf '%s\n' "$files" | tar -cf - -T - | tar -xf - -C "$src/bulkhead-$version"
 
 if [ "$version" != "$changelog_version" ]; then
 	cl=$src/bulkhead-$version/debian/changelog
@@ -99,6 +121,7 @@ echo "deb: lintian: $(grep -c '^E:' "$src/lintian.log") errors," \
 	"$(grep -c '^I:' "$src/lintian.log") info ($(($(date +%s) - built)) s)"
 
 cp -p "$src"/*.deb "$out/"
+[ -z "$key" ] || echo "$key" >"$out/deb.key"
 for d in "$out"/*.deb; do
 	echo "deb: $d ($(du -k "$d" | cut -f1) KiB)"
 done
