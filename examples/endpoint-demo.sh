@@ -33,22 +33,22 @@ if ! sh "$top/tests/endpoint/run.sh" "$build" "$kver" take-oops >"$build/endpoin
 fi
 took=$(($(date +%s) - start))
 
-step "Boot 1: content 1 is staged for bh_takeoops"
-step "Boot 2: content 1 runs and is proven good"
-say "bulkhead-load pushed content $(field 2 "$ext | .load.version") at $(field 2 "$ext | .load.uptime") s; after probation, boot-complete.target's health checks passed and bulkhead-guard-good marked the boot good: content $(field 2 "$ext | .lkg") is now last-known-good."
-step "Boot 2: the vendor's update, content 2, arrives"
+step "Before boot 1: content 1 is staged for bh_takeoops"
+step "Boot 1: content 1 runs and is proven good"
+say "bulkhead-load pushed content $(field 1 "$ext | .load.version") at $(field 1 "$ext | .load.uptime") s; after probation, boot-complete.target's health checks passed and bulkhead-guard-good marked the boot good: content $(field 1 "$ext | .lkg") is now last-known-good."
+step "Boot 1: the vendor's update, content 2, arrives"
 say "It is valid by the schema, so the shim hands it over, and bh_takeoops's parser crashes on it. The serial console:"
 for p in 'BUG: kernel NULL pointer' 'RIP: .*\[bh_takeoops\]' 'bulkhead: fault extension=' \
 	'Kernel panic - not syncing'; do
 	grep -a -m 1 -e "$p" "$run/console.log"
 done | cut -c1-110 | sed 's/^/  /'
 say "Without Bulkhead this is July 2024: the sensor loads content 2 at every boot and crashes again, until someone at the keyboard deletes the file."
-step "Boot 3: the guard reads the evidence and rolls back, with nobody at the keyboard"
-journal 3 bulkhead-guard.service | cut -c1-200
-step "Boot 3 is healthy"
-say "bh_takeoops runs content $(field 3 "$ext | .load.version") again; content 2 is refused by staging from now on (it crashed the machine); the boot was marked good through boot-complete.target."
-journal 3 bulkhead-load.service | cut -c1-160 | tail -n 3
-step "bulkheadctl status, on the endpoint after boot 3"
+step "Boot 2: the guard reads the evidence and rolls back, with nobody at the keyboard"
+journal 2 bulkhead-guard.service | cut -c1-200
+step "Boot 2 is healthy"
+say "bh_takeoops runs content $(field 2 "$ext | .load.version") again; content 2 is refused by staging from now on (it crashed the machine); the boot was marked good through boot-complete.target."
+journal 2 bulkhead-load.service | cut -c1-160 | tail -n 3
+step "bulkheadctl status, on the endpoint after boot 2"
 sed -n 's/^.*bh-endpoint:   status: /  /p' "$run/console.log" | tail -n 12
 printf '\ndemo: crash loop ended by itself: 1 crash, %s boots, %s s of qemu (run log %s)\n' \
 	"$(cat "$run/results/state/boots")" "$took" "$build/endpoint-demo.log"

@@ -105,7 +105,7 @@ for x in $test_exts; do
 done
 # shellcheck disable=SC2086
 root_key=$base_key-$(ep_hash $debs "$here/mkimage.sh" "$here/guest/bh-endpoint" \
-	"$here/guest/bh-endpoint.service" $ext_srcs)
+	"$here/guest/bh-endpoint.service" "$here/guest/bh-endpoint-setup.service" $ext_srcs)
 if [ "$(cat "$out/root.key" 2>/dev/null)" = "$root_key" ] && [ -f "$out/root.raw" ]; then
 	echo "endpoint-image: $out/root.raw is current"
 	exit 0
@@ -138,9 +138,17 @@ mkdir -p "$rootfs/etc/systemd/network"
 printf '[Match]\nName=eth0\n\n[Network]\nDHCP=ipv4\n' >"$rootfs/etc/systemd/network/80-endpoint.network"
 # the test runner
 install -m 0755 "$here/guest/bh-endpoint" "$rootfs/usr/local/sbin/bh-endpoint"
-install -m 0644 "$here/guest/bh-endpoint.service" "$rootfs/etc/systemd/system/"
-mkdir -p "$rootfs/etc/systemd/system/multi-user.target.wants"
+install -m 0644 "$here/guest/bh-endpoint.service" "$here/guest/bh-endpoint-setup.service" \
+	"$rootfs/etc/systemd/system/"
+mkdir -p "$rootfs/etc/systemd/system/multi-user.target.wants" "$rootfs/etc/systemd/system/sysinit.target.wants"
 ln -sf ../bh-endpoint.service "$rootfs/etc/systemd/system/multi-user.target.wants/"
+ln -sf ../bh-endpoint-setup.service "$rootfs/etc/systemd/system/sysinit.target.wants/"
+# Drivers for the emulated chipset's devices that nothing here uses (the
+# SATA controller with no disk, SMBus, the PC speaker, the TCO watchdog:
+# systemd drives the i6300esb; KVM and CPU frequency in a TCG guest):
+# udev loaded them at every boot, over a second of the one vCPU's time.
+printf 'blacklist %s\n' ahci i2c_i801 pcspkr lpc_ich iTCO_wdt kvm_amd kvm_intel powernow_k8 \
+	>"$rootfs/etc/modprobe.d/endpoint-unused-hardware.conf"
 
 # Bulkhead from its .debs and the test extensions, in a chroot with its own
 # mounts (gone with the process, whatever happens)

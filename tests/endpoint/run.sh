@@ -80,7 +80,7 @@ sh "$here/mkimage.sh" "$build" "$kver" || {
 
 rm -rf "$out"
 mkdir -p "$out/disk/out" "$out/disk/fixtures" "$out/disk/scenarios"
-cp "$here/guest/run.sh" "$here/guest/lib.sh" "$out/disk/"
+cp "$here/guest/run.sh" "$here/guest/setup.sh" "$here/guest/lib.sh" "$out/disk/"
 cp "$src" "$out/disk/scenario.sh"
 cp "$here"/scenarios/*.sh "$out/disk/scenarios/"
 # the VM tests' content and schemas (tests/vm/fixtures), and the endpoint's own

@@ -1,5 +1,5 @@
 # tests/endpoint/guest/lib.sh - the guest's helpers for endpoint scenarios,
-# on the scenario disk (mounted at $BH_DIR) and sourced by run.sh.
+# on the scenario disk (mounted at $BH_DIR) and sourced by run.sh and setup.sh.
 #
 # A run is one qemu process and several boots; the scenario disk keeps what
 # must survive them: state/boots (the boot count), state/failures (one line
@@ -89,10 +89,12 @@ bh_content() {
 
 # bh_good_after SECONDS: bulkhead-guard-good.timer fires SECONDS after it
 # started (instead of the package's probation of 300 s), from the next boot
+# (or from this one, in a scenario's setup: setup.sh has systemd read it)
 bh_good_after() {
 	mkdir -p /etc/systemd/system/bulkhead-guard-good.timer.d
 	printf '[Timer]\nOnActiveSec=\nOnActiveSec=%ss\n' "$1" \
 		>/etc/systemd/system/bulkhead-guard-good.timer.d/endpoint.conf
+	bh_units_changed=yes
 }
 
 # bh_good_now: bulkhead-guard-good.timer fires now, in this boot only (a

@@ -5,26 +5,26 @@
 # shim refuses the file before it sees a byte of it, with the exact
 # reason, the sensor keeps the content it runs, and nothing reboots.
 #
-# boot 1  configure bh_rawparse with content 1; clean reboot
-# boot 2  bh_rawparse runs content 1; staging the 21-field file is refused
+# setup   before the first boot's loader: configure bh_rawparse with
+#         content 1
+# boot 1  bh_rawparse runs content 1; staging the 21-field file is refused
 #         (by bulkheadctl's validator, then, forced through to the shim,
 #         by the shim itself); content 1 still runs; no reboot
 #
-# endpoint-boots: 2
+# endpoint-boots: 1
 # endpoint-crashes: 0
 
 ext=bh_rawparse
 sfs=/sys/kernel/security/bulkhead/extensions/$ext
 
-boot_1() {
+setup() {
 	bh_extension $ext rawparse
 	bh_content $ext rawparse-v1 /var/lib/rp-1.bhc
 	bulkheadctl content build "$BH_DIR/fixtures/rawparse-v2-21fields.json" -o /var/lib/rp-2.bhc
 	bh_check "stage content 1 of $ext" bulkheadctl content stage $ext /var/lib/rp-1.bhc
-	bh_reboot
 }
 
-boot_2() {
+boot_1() {
 	bh_expect "$ext runs content 1" "$(cat $sfs/content_version)" 1
 	rc=0
 	bulkheadctl content stage $ext /var/lib/rp-2.bhc >/var/tmp/stage.out 2>&1 || rc=$?
