@@ -37,6 +37,10 @@ cp -pR "$top/module/." "$out/"
 cp -p "$top"/lib/*.c "$top"/lib/*.h "$out/lib/"
 log=$out/build.log
 jobs=$(nproc 2>/dev/null || echo 1)
+# its own jobs, not a share of a calling make's (make -j2 all): that make
+# warns "-jN forced in submake", a line the strict build takes for a
+# compiler warning
+unset MAKEFLAGS MFLAGS
 w=W=1
 [ "$strict" = yes ] || w=
 symvers_before=$(cat "$out/Module.symvers" 2>/dev/null | md5sum)
