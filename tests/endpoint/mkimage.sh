@@ -1,19 +1,21 @@
 #!/bin/sh
-# mkimage.sh BUILD KVER [DEBDIR] - the endpoint: a Debian 12 root disk with
-# systemd, Debian's own KVER kernel and headers, DKMS, a real vendor sensor
-# (falcosecurity-scap-dkms) and Bulkhead installed from its .debs (DEBDIR,
-# default BUILD/deb, as `make deb` leaves them).  Two layers, each cached
-# under BUILD/endpoint/KVER/ and rebuilt only when its inputs change (a
-# hash of them is kept beside each, LAYER.key):
+# mkimage.sh [--base] BUILD KVER [DEBDIR] - the endpoint: a Debian 12 root
+# disk with systemd, Debian's own KVER kernel and headers, DKMS, a real
+# vendor sensor (falcosecurity-scap-dkms) and Bulkhead installed from its
+# .debs (DEBDIR, default BUILD/deb, as `make deb` leaves them).  Two
+# layers, each cached under BUILD/endpoint/KVER/ and rebuilt only when its
+# inputs change (a hash of them is kept beside each, LAYER.key); --base
+# builds the first alone (it needs no .debs: make demo and make check
+# start it early).  One build of an image at a time: another waits.
 #
-#  base.tar   mmdebstrap --variant=minbase from the host's Debian sources:
-#             the packages of packages.list and Bulkhead's run-time
-#             dependencies, read from the .debs' control fields (the guest
-#             has no network: apt must find them installed); scap built by
-#             DKMS for KVER.  Nothing of Bulkhead's own.  Key: this
-#             script's BASE_FORMAT, packages.list, the dependency list, the
-#             host's sources, KVER.
-#  root.raw   base.tar unpacked, the .debs installed with apt in a chroot
+#  base/      mmdebstrap --variant=minbase from the host's Debian sources:
+#             the packages of packages.list, Bulkhead's run-time
+#             dependencies among them (the guest has no network: apt must
+#             find them installed; the root layer checks the .debs'
+#             control fields against base.installed); scap built by DKMS
+#             for KVER.  Nothing of Bulkhead's own.  Key: this script's
+#             BASE_FORMAT, packages.list, the host's sources, KVER.
+#  root.raw   a copy of base/, the .debs installed with apt in a chroot
 #             of it (`apt install ./bulkhead-dkms_*.deb ...`, as
 #             mmdebstrap's --include of a .deb does: DKMS builds the shim,
 #             bh_execwatch and the vendor's acme_execcount for KVER,
@@ -21,7 +23,7 @@
 #             there against the installed shim's headers and Module.symvers
 #             (/var/lib/dkms/bulkhead/kernel-KVER-ARCH), as a vendor builds;
 #             the endpoint's platform set-up (below) and the test runner
-#             (guest/); then mkfs.ext4 -d, no loop mounts.  Key: base.tar's,
+#             (guest/); then mkfs.ext4 -d, no loop mounts.  Key: base's,
 #             the three .debs, guest/, the test extensions' sources, this
 #             script.
 #
@@ -41,9 +43,14 @@ top=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 
 # bump when the base layer's recipe below changes
-BASE_FORMAT=3
+BASE_FORMAT=5
 
-[ $# -ge 2 ] || ep_die "usage: $0 BUILD KVER [DEBDIR]"
+base_only=
+if [ "${1:-}" = --base ]; then
+	base_only=yes
+	shift
+fi
+[ $# -ge 2 ] || ep_die "usage: $0 [--base] BUILD KVER [DEBDIR]"
 mkdir -p "$1"
 build=$(cd "$1" && pwd)
 kver=$2
@@ -53,50 +60,76 @@ sources=${EP_SOURCES:-/etc/apt/sources.list.d/debian.sources}
 # the test extensions built in the image (tests/extensions/NAME.c)
 test_exts="bh_noop bh_eventoops bh_takeoops bh_takehang bh_rawparse bh_vendorfile"
 
-for t in mmdebstrap mkfs.ext4 qemu-img qemu-system-x86_64 debugfs dpkg-deb unshare; do
+for t in mmdebstrap mkfs.ext4 qemu-img qemu-system-x86_64 debugfs dpkg-deb unshare flock; do
 	command -v "$t" >/dev/null || ep_die "$t not found (make deps)"
 done
 [ "$(id -u)" = 0 ] || ep_die "building the image needs root (a chroot with DKMS in it)"
 [ -r "$sources" ] || ep_die "$sources missing (EP_SOURCES names the Debian sources to build from)"
+mkdir -p "$out"
+# one build of KVER's image at a time (make demo and make check start the
+# base layer early, beside other work): the next waits, then finds it
+# current
+exec 9>"$out/lock"
+if ! flock -n 9; then
+	echo "endpoint-image: waiting for the other build of $out to finish"
+	flock 9
+fi
+
+# ---- the base layer --------------------------------------------------------
+# packages.list alone: it does not wait for the .debs (the root layer
+# checks that they find their dependencies here)
+pkgs=$(sed -e 's/#.*//' -e "s/KVER/$kver/g" "$here/packages.list" | tr -s ' \t' '\n\n' | grep . | sort -u)
+printf '%s\n' $pkgs >"$out/base.packages"
+printf 'base format %s\n' "$BASE_FORMAT" >"$out/base.recipe"
+base_key=$(ep_hash "$out/base.recipe" "$out/base.packages" "$sources")-$kver
+
+if [ "$(cat "$out/base.key" 2>/dev/null)" != "$base_key" ] || [ ! -d "$out/base" ] ||
+	[ ! -f "$out/base.installed" ]; then
+	rm -rf "$out"/base "$out"/base.tmp "$out"/base.tar "$out"/base.key "$out"/base.installed "$out"/root.*
+	start=$(date +%s)
+	echo "endpoint-image: base for $kver: mmdebstrap ($(echo $pkgs | wc -w) packages asked for; log $out/base.log)"
+	# scap's postinst builds for the running kernel (the host's, which
+	# has no headers) and the newest one with headers, which may not be
+	# configured yet when it runs: build for the guest's kernel at the end.
+	# MODULES=list (below) from the start: the kernel's postinst and
+	# DKMS's build initrds here too, half a minute with MODULES=most
+	if ! mmdebstrap --variant=minbase --format=directory --include="$(echo $pkgs | tr ' ' ',')" \
+		--essential-hook='mkdir -p "$1/etc/initramfs-tools/conf.d" &&
+			echo MODULES=list >"$1/etc/initramfs-tools/conf.d/endpoint-modules.conf"' \
+		--customize-hook="chroot \"\$1\" sh -c 'dkms autoinstall -k $kver; dkms status'" \
+		--customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
+		--customize-hook="chroot \"\$1\" dpkg-query -W -f '\${Package}\\n' >\"$out/base.installed.tmp\"" \
+		bookworm "$out/base.tmp" "$sources" >"$out/base.log" 2>&1; then
+		tail -n 30 "$out/base.log" >&2
+		ep_die "mmdebstrap failed (log: $out/base.log)"
+	fi
+	mv "$out/base.installed.tmp" "$out/base.installed"
+	mv "$out/base.tmp" "$out/base"
+	echo "$base_key" >"$out/base.key"
+	echo "endpoint-image: base built in $(($(date +%s) - start)) s:" \
+		"$(du -sm "$out/base" | cut -f1) MiB"
+elif [ -n "$base_only" ]; then
+	echo "endpoint-image: $out/base is current"
+fi
+[ -z "$base_only" ] || exit 0
+
 set -- "$debdir"/bulkhead_*.deb "$debdir"/bulkhead-dkms_*.deb "$debdir"/acme-execcount-dkms_*.deb
 for d in "$@"; do
 	[ -r "$d" ] || ep_die "$d missing (make BUILD=$build deb)"
 done
 debs="$*"
-mkdir -p "$out"
-
-# ---- the base layer --------------------------------------------------------
-pkgs=$(sed -e 's/#.*//' -e "s/KVER/$kver/g" "$here/packages.list" | tr -s ' \t' '\n\n' | grep . | sort -u)
-# Bulkhead's dependencies and recommendations, first alternative, no version
-deps=$(for d in $debs; do
-	dpkg-deb -f "$d" Depends
-	dpkg-deb -f "$d" Recommends
-done | tr ',' '\n' | sed -e 's/|.*//' -e 's/(.*)//' -e 's/[[:space:]]//g' |
-	grep -v -e '^$' -e '^bulkhead' -e '^acme-' | sort -u)
-printf '%s\n' $pkgs $deps >"$out/base.packages"
-printf 'base format %s\n' "$BASE_FORMAT" >"$out/base.recipe"
-base_key=$(ep_hash "$out/base.recipe" "$out/base.packages" "$sources")-$kver
-
-if [ "$(cat "$out/base.key" 2>/dev/null)" != "$base_key" ] || [ ! -f "$out/base.tar" ]; then
-	rm -f "$out"/base.* "$out"/root.*
-	printf '%s\n' $pkgs $deps >"$out/base.packages"
-	start=$(date +%s)
-	echo "endpoint-image: base for $kver: mmdebstrap ($(echo $pkgs $deps | wc -w) packages asked for; log $out/base.log)"
-	# scap's postinst builds for the running kernel (the host's, which
-	# has no headers) and the newest one with headers, which may not be
-	# configured yet when it runs: build for the guest's kernel at the end
-	if ! mmdebstrap --variant=minbase --format=tar --include="$(echo $pkgs $deps | tr ' ' ',')" \
-		--customize-hook="chroot \"\$1\" sh -c 'dkms autoinstall -k $kver; dkms status'" \
-		--customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb' \
-		bookworm "$out/base.tar.tmp" "$sources" >"$out/base.log" 2>&1; then
-		tail -n 30 "$out/base.log" >&2
-		ep_die "mmdebstrap failed (log: $out/base.log)"
-	fi
-	mv "$out/base.tar.tmp" "$out/base.tar"
-	echo "$base_key" >"$out/base.key"
-	echo "endpoint-image: base built in $(($(date +%s) - start)) s:" \
-		"$(du -m "$out/base.tar" | cut -f1) MiB"
-fi
+# The guest has no network: what the .debs depend on or recommend (first
+# alternative) must be in the base layer already
+for d in $debs; do
+	for dep in $({
+		dpkg-deb -f "$d" Depends
+		dpkg-deb -f "$d" Recommends
+	} | tr ',' '\n' | sed -e 's/|.*//' -e 's/(.*)//' -e 's/[[:space:]]//g' |
+		grep -v -e '^$' -e '^bulkhead' -e '^acme-'); do
+		grep -qx "$dep" "$out/base.installed" ||
+			ep_die "${d##*/} needs $dep, which the base layer does not have: add it to $here/packages.list"
+	done
+done
 
 # ---- the root disk -------------------------------------------------------
 ext_srcs=
@@ -115,7 +148,7 @@ start=$(date +%s)
 rootfs=$out/rootfs
 rm -rf "$rootfs"
 mkdir -p "$rootfs"
-tar -C "$rootfs" -xf "$out/base.tar"
+cp -a "$out/base/." "$rootfs/"
 
 # boot: root on the first virtio disk, a machine id (no first-boot
 # prompts), no getty on the serial console
