@@ -32,6 +32,9 @@ if ! sh "$top/tests/endpoint/run.sh" "$build" "$kver" take-oops >"$build/endpoin
 	exit 1
 fi
 took=$(($(date +%s) - start))
+# what the image took, if it was built now (the base layer beside the rest)
+grep -h '^endpoint-image: .* built in' "$build/endpoint-base.log" "$build/endpoint-demo.log" 2>/dev/null |
+	sed 's/^/  /'
 
 step "Before boot 1: content 1 is staged for bh_takeoops"
 step "Boot 1: content 1 runs and is proven good"
@@ -50,5 +53,6 @@ say "bh_takeoops runs content $(field 2 "$ext | .load.version") again; content 2
 journal 2 bulkhead-load.service | cut -c1-160 | tail -n 3
 step "bulkheadctl status, on the endpoint after boot 2"
 sed -n 's/^.*bh-endpoint:   status: /  /p' "$run/console.log" | tail -n 12
+qemu=$(sed -n 's/.*: qemu ran \([0-9]*\)s.*/\1/p' "$build/endpoint-demo.log" | tail -n 1)
 printf '\ndemo: crash loop ended by itself: 1 crash, %s boots, %s s of qemu (run log %s)\n' \
-	"$(cat "$run/results/state/boots")" "$took" "$build/endpoint-demo.log"
+	"$(cat "$run/results/state/boots")" "${qemu:-$took}" "$build/endpoint-demo.log"
