@@ -37,6 +37,7 @@ grep -h '^endpoint-image: .* built in' "$build/endpoint-base.log" "$build/endpoi
 	sed 's/^/  /'
 
 step "Before boot 1: content 1 is staged for bh_takeoops"
+say "With bulkheadctl content stage, before Bulkhead's units start in boot 1, as a management agent leaves it for the next boot."
 step "Boot 1: content 1 runs and is proven good"
 say "bulkhead-load pushed content $(field 1 "$ext | .load.version") at $(field 1 "$ext | .load.uptime") s; after probation, boot-complete.target's health checks passed and bulkhead-guard-good marked the boot good: content $(field 1 "$ext | .lkg") is now last-known-good."
 step "Boot 1: the vendor's update, content 2, arrives"
