@@ -56,45 +56,17 @@ run_kernel() {
 	echo "$kp $kf" >"$build/vm/$kver/run-all.counts"
 }
 
-# Kernels run side by side, VM_JOBS at a time (default: the host's CPUs):
-# each guest is one single-threaded qemu (see run.sh), and each kernel's
-# lines are printed together once it is done.
-jobs=${VM_JOBS:-$(nproc 2>/dev/null || echo 1)}
-[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
+# Kernels run side by side (kernels.sh), each kernel's lines printed
+# together once it is done.
+# shellcheck source=tests/vm/kernels.sh
+. "$here/kernels.sh"
 t0=$(date +%s)
-while [ $# -gt 0 ]; do
-	batch=""
-	while [ $# -gt 0 ] && [ "$(echo "$batch" | wc -w)" -lt "$jobs" ]; do
-		batch="$batch $1"
-		shift
-	done
-	for kver in $batch; do
-		rm -f "$build/vm/$kver/run-all.counts"
-		mkdir -p "$build/vm/$kver"
-		run_kernel "$kver" >"$build/vm/$kver/run-all.out" 2>&1 &
-	done
-	wait
-	for kver in $batch; do
-		cat "$build/vm/$kver/run-all.out"
-	done
-done
-pass=0
-fail=0
-nk=0
-for kver in $kvers; do
-	nk=$((nk + 1))
-	if [ -f "$build/vm/$kver/run-all.counts" ]; then
-		read -r p f <"$build/vm/$kver/run-all.counts"
-	else
-		echo "FAIL vm/$kver: no results"
-		p=0
-		f=1
-	fi
-	pass=$((pass + p))
-	fail=$((fail + f))
-done
+# shellcheck disable=SC2086 # the kernels, a word each
+vm_each_kernel run_kernel run-all $kvers
+# shellcheck disable=SC2086
+vm_sum run-all $kvers
 t1=$(date +%s)
-echo "vm: wall time $((t1 - t0)) s for $nk kernel(s), $jobs at a time"
-echo "vm: $pass passed, $fail failed"
-[ -n "${RESULTS:-}" ] && echo "vm $pass $fail" >>"$RESULTS"
-[ "$fail" -eq 0 ]
+echo "vm: wall time $((t1 - t0)) s for $(echo $kvers | wc -w) kernel(s), $vm_jobs at a time"
+echo "vm: $vm_pass passed, $vm_fail failed"
+[ -n "${RESULTS:-}" ] && echo "vm $vm_pass $vm_fail" >>"$RESULTS"
+[ "$vm_fail" -eq 0 ]

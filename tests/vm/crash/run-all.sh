@@ -4,7 +4,7 @@
 # restage-loop, then irq-blame) on every kernel given, or, without any, on every
 # installed kernel a VM can boot (/boot/vmlinuz-K with /lib/modules/K/build).
 # Kernels side by side, VM_JOBS at a time (default: the host's CPUs), as
-# tests/vm/run-all.sh runs them: each guest is one single-threaded qemu
+# tests/vm/run-all.sh runs them (kernels.sh): each guest is one single-threaded qemu
 # (run.sh: tcg,thread=single), so two keep two cores busy where one left
 # the other idle for the whole suite (282 s of runs in a row on Dec 3).
 # A kernel's runs stay one after the other.  Prints each run's last line,
@@ -34,7 +34,7 @@ fi
 mkdir -p "$build/vm"
 
 # run_kernel KVER: its runs one after the other; "PASSED FAILED" to
-# $build/vm/KVER/crash.counts
+# BUILD/vm/KVER/crash.counts
 run_kernel() {
 	kp=0
 	kf=0
@@ -50,37 +50,9 @@ run_kernel() {
 	echo "$kp $kf" >"$build/vm/$1/crash.counts"
 }
 
-jobs=${VM_JOBS:-$(nproc 2>/dev/null || echo 1)}
-[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
-kvers="$*"
-while [ $# -gt 0 ]; do
-	batch=""
-	while [ $# -gt 0 ] && [ "$(echo "$batch" | wc -w)" -lt "$jobs" ]; do
-		batch="$batch $1"
-		shift
-	done
-	for k in $batch; do
-		mkdir -p "$build/vm/$k"
-		rm -f "$build/vm/$k/crash.counts"
-		run_kernel "$k" >"$build/vm/$k/crash-all.out" 2>&1 &
-	done
-	wait
-	for k in $batch; do
-		cat "$build/vm/$k/crash-all.out"
-	done
-done
-npass=0
-nfail=0
-for k in $kvers; do
-	if [ -f "$build/vm/$k/crash.counts" ]; then
-		read -r p f <"$build/vm/$k/crash.counts"
-	else
-		echo "FAIL crash/$k: no results"
-		p=0
-		f=1
-	fi
-	npass=$((npass + p))
-	nfail=$((nfail + f))
-done
-echo "crash: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+# shellcheck source=tests/vm/kernels.sh
+. "$here/../kernels.sh"
+vm_each_kernel run_kernel crash "$@"
+vm_sum crash "$@"
+echo "crash: $vm_pass passed, $vm_fail failed"
+[ "$vm_fail" -eq 0 ]
