@@ -96,7 +96,12 @@ leak_check() {
 	if [ "$_grow" -le "$_tol" ]; then
 		ok "$1-slab-bytes"
 	else
-		fail "$1-slab-bytes" "live slab objects grew by $_grow bytes (tolerance $_tol)"
+		# which caches: the five that grew most, in bytes
+		fail "$1-slab-bytes" "live slab objects grew by $_grow bytes (tolerance $_tol): $(
+			awk 'NR == FNR { a[$1] = $2; next }
+				$1 != "vmap_area" && $2 != a[$1] {
+					printf "%d %s %+d x %d\n", ($2 - a[$1]) * $3, $1, $2 - a[$1], $3 }' \
+				"/tmp/$2.slab" "/tmp/$3.slab" | sort -rn | head -n 5 | cut -d' ' -f2- | tr '\n' ' ')"
 	fi
 }
 
