@@ -197,12 +197,12 @@ kver=$kver
 cd /var/tmp/bh-debs
 # the initramfs holds the drivers this machine boots from (virtio, ext4)
 # and what hooks add (Bulkhead's: the watchdog drivers), not most of the
-# kernel's: MODULES=most made a 36 MiB initrd that took 4 s to unpack
-# under TCG at every boot, and the kernel upgrade's update-initramfs
-# minutes.  /etc/initramfs-tools/modules names them because MODULES=dep
-# would look at the build machine's devices from this chroot.  Set before
-# the .debs: the bulkhead package's update-initramfs trigger builds it.
-echo MODULES=list >/etc/initramfs-tools/conf.d/endpoint-modules.conf
+# kernel's (MODULES=list, set in the base layer): MODULES=most made a 36
+# MiB initrd that took 4 s to unpack under TCG at every boot, and the
+# kernel upgrade's update-initramfs minutes.  /etc/initramfs-tools/modules
+# names them because MODULES=dep would look at the build machine's devices
+# from this chroot.  Set before the .debs: the bulkhead package's
+# update-initramfs trigger builds it.
 printf 'virtio_pci\nvirtio_blk\next4\n' >>/etc/initramfs-tools/modules
 t0=\$(date +%s)
 apt-get install -y --no-install-recommends ./bulkhead-dkms_*.deb ./acme-execcount-dkms_*.deb ./bulkhead_*.deb

@@ -22,7 +22,7 @@ shift
 kvers="$*"
 
 # run_kernel KVER: every scenario on one kernel; the lines go to stdout,
-# the totals to BUILD/vm/KVER/run-all.counts
+# the totals to BUILD/vm/KVER/vm.counts
 run_kernel() {
 	kver=$1
 	kp=0
@@ -31,7 +31,7 @@ run_kernel() {
 	echo "vm: kernel $kver"
 	if ! sh "$here/mkinitramfs.sh" "$build" "$kver" 2>&1; then
 		echo "FAIL vm/$kver: initramfs"
-		echo "0 1" >"$build/vm/$kver/run-all.counts"
+		echo "0 1" >"$build/vm/$kver/vm.counts"
 		return
 	fi
 	for s in "$here"/scenarios/*.sh; do
@@ -53,7 +53,7 @@ run_kernel() {
 		kp=$((kp + p))
 		kf=$((kf + f))
 	done
-	echo "$kp $kf" >"$build/vm/$kver/run-all.counts"
+	echo "$kp $kf" >"$build/vm/$kver/vm.counts"
 }
 
 # Kernels run side by side (kernels.sh), each kernel's lines printed
@@ -62,9 +62,9 @@ run_kernel() {
 . "$here/kernels.sh"
 t0=$(date +%s)
 # shellcheck disable=SC2086 # the kernels, a word each
-vm_each_kernel run_kernel run-all $kvers
+vm_each_kernel run_kernel vm $kvers
 # shellcheck disable=SC2086
-vm_sum run-all $kvers
+vm_sum vm $kvers
 t1=$(date +%s)
 echo "vm: wall time $((t1 - t0)) s for $(echo $kvers | wc -w) kernel(s), $vm_jobs at a time"
 echo "vm: $vm_pass passed, $vm_fail failed"

@@ -89,12 +89,10 @@ bh_content() {
 
 # bh_good_after SECONDS: bulkhead-guard-good.timer fires SECONDS after it
 # started (instead of the package's probation of 300 s), from the next boot
-# (or from this one, in a scenario's setup: setup.sh has systemd read it)
 bh_good_after() {
 	mkdir -p /etc/systemd/system/bulkhead-guard-good.timer.d
 	printf '[Timer]\nOnActiveSec=\nOnActiveSec=%ss\n' "$1" \
 		>/etc/systemd/system/bulkhead-guard-good.timer.d/endpoint.conf
-	bh_units_changed=yes
 }
 
 # bh_good_now: `good` now, as at the end of probation, but when the

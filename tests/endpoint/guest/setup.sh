@@ -6,8 +6,8 @@
 # calls the scenario's `setup` function, if there is one: what was on the
 # machine before this boot, as a management agent leaves configuration
 # and staged content for the next one.  Its failed checks count as boot
-# 1's.  A setup that wrote unit files (bh_good_after) has systemd read
-# them again before the units start.
+# 1's.  Unit files it writes count from the next boot: systemd has read
+# them already.
 set -u
 BH_DIR=/run/bh-endpoint
 export BH_DIR PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -16,13 +16,11 @@ export BH_DIR PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mkdir -p "$BH_STATE"
 BH_BOOT=1
 export BH_BOOT
-bh_units_changed=
 . "$BH_DIR/scenario.sh"
 case $(type setup 2>/dev/null) in
 *function*)
 	bh_say "set-up of $(cat "$BH_DIR/name"), before Bulkhead's units start"
 	setup
-	[ -z "$bh_units_changed" ] || systemctl daemon-reload
 	;;
 esac
 touch /var/lib/bh-endpoint-setup.done

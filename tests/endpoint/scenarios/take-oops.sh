@@ -10,7 +10,7 @@
 #         its content 1; probation 10 s.  `good` is the scenario's to
 #         set off (bh_good_now): the package's timer (300 s) is later
 #         than anything here
-# boot 1  content 1 runs its probation; `good` (the timer, now) makes it
+# boot 1  content 1 runs its probation; `good` (bh_good_now) makes it
 #         last-known-good; stage content 2
 #         (schema-valid, carries "OOPS"): the live push oopses the
 #         extension, the shim's fault line, panic, warm reboot

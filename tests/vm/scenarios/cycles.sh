@@ -89,19 +89,19 @@ leak_check() {
 	else
 		ok "$1-cache-growth"
 	fi
-	_grow=$(awk 'NR == FNR { a[$1] = $2; next }
-		$1 != "vmap_area" { sum += ($2 - a[$1]) * $3 } END { print sum + 0 }' \
-		"/tmp/$2.slab" "/tmp/$3.slab")
+	# each cache's change in bytes ("BYTES CACHE +OBJECTS x SIZE"), once
+	awk 'NR == FNR { a[$1] = $2; next }
+		$1 != "vmap_area" && $2 != a[$1] {
+			printf "%d %s %+d x %d\n", ($2 - a[$1]) * $3, $1, $2 - a[$1], $3 }' \
+		"/tmp/$2.slab" "/tmp/$3.slab" | sort -rn >/tmp/grew-bytes
+	_grow=$(awk '{ sum += $1 } END { print sum + 0 }' /tmp/grew-bytes)
 	echo "# $SCEN $1: live slab objects grew by $_grow bytes"
 	if [ "$_grow" -le "$_tol" ]; then
 		ok "$1-slab-bytes"
 	else
-		# which caches: the five that grew most, in bytes
+		# which caches: the five that grew most
 		fail "$1-slab-bytes" "live slab objects grew by $_grow bytes (tolerance $_tol): $(
-			awk 'NR == FNR { a[$1] = $2; next }
-				$1 != "vmap_area" && $2 != a[$1] {
-					printf "%d %s %+d x %d\n", ($2 - a[$1]) * $3, $1, $2 - a[$1], $3 }' \
-				"/tmp/$2.slab" "/tmp/$3.slab" | sort -rn | head -n 5 | cut -d' ' -f2- | tr '\n' ' ')"
+			head -n 5 /tmp/grew-bytes | cut -d' ' -f2- | tr '\n' ' ')"
 	fi
 }
 
