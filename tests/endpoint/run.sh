@@ -19,6 +19,7 @@
 #	# endpoint-boots: N      the run must take exactly N boots (default 1)
 #	# endpoint-crashes: N    exactly N kernel panics on the console (default 0)
 #	# endpoint-timeout: S    qemu's limit in seconds (default 150 a boot)
+#	# endpoint-mem: MIB      the guest's RAM (default 1024; EP_MEM wins)
 #	# endpoint-power-cuts: N, endpoint-cut-min: S, endpoint-cut-max: S
 #	                         (below)
 #	(bh_cold_boot in a boot_N: power off, boot again with a command line;
@@ -72,6 +73,7 @@ cuts=$(header power-cuts)
 cuts=${cuts:-0}
 cut_phases=$(sed -n 's/^# endpoint-cut-phases: *//p' "$src" | head -n 1)
 [ "$cuts" = 0 ] || [ -n "$cut_phases" ] || ep_die "$src: endpoint-power-cuts without endpoint-cut-phases"
+EP_MEM=${EP_MEM:-$(header mem)}
 
 sh "$here/mkimage.sh" "$build" "$kver" || {
 	echo "$ep_name: no image" >&2
