@@ -1,7 +1,8 @@
 #!/bin/sh
-# run-checks.sh - every test suite `make check` runs, in order, with one
-# closing line that sums them.  A suite that fails does not stop the
-# others; the exit code is non-zero if any failed.
+# run-checks.sh - every test suite `make check` runs, in order (check-asan
+# beside the short ones), with one closing line that sums them.  A suite
+# that fails does not stop the others; the exit code is non-zero if any
+# failed.
 set -u
 BUILD=${BUILD:-build}
 MAKE=${MAKE:-make}
@@ -24,24 +25,47 @@ times=
 	exit $rc
 ) >"$BUILD/endpoint-image.log" 2>&1 &
 image=$!
-for suite in check-unit check-asan check-cli check-fuzz dkms-check check-deb check-vm check-endpoint; do
+# The sanitizer build of the unit tests (its own objects under
+# $BUILD/asan/, each test in its own mkdtemp() directory) runs beside the
+# short suites that follow it, on the core they and the image leave idle;
+# its output is printed whole, in its place, once they are done.  The VM
+# and endpoint suites keep both cores to themselves.
+(
+	start=$(date +%s)
+	$MAKE --no-print-directory check-asan
+	rc=$?
+	echo "check-asan-time $(($(date +%s) - start))"
+	exit $rc
+) >"$BUILD/check-asan.log" 2>&1 &
+asan=$!
+
+# failed SUITE: count a suite that failed without saying so in $RESULTS
+failed() {
+	status=1
+	name=${1#check-}
+	name=${name%-check}
+	grep -q "^$name " "$RESULTS" || echo "$name 0 1" >>"$RESULTS"
+}
+
+for suite in check-unit check-cli check-fuzz dkms-check check-deb check-vm check-endpoint; do
+	if [ "$suite" = check-vm ]; then
+		echo "== check-asan (beside the suites before this line)"
+		wait "$asan" || failed check-asan
+		grep -v '^check-asan-time ' "$BUILD/check-asan.log"
+		times="$times check-asan $(sed -n 's/^check-asan-time //p' "$BUILD/check-asan.log")s"
+	fi
 	echo "== $suite"
 	start=$(date +%s)
 	if [ "$suite" = check-endpoint ]; then
 		wait "$image" || echo "endpoint image built beside the other suites failed (log $BUILD/endpoint-image.log)"
 		grep '^endpoint-image:' "$BUILD/endpoint-image.log"
 	fi
-	if ! $MAKE --no-print-directory "$suite"; then
-		status=1
-		name=${suite#check-}
-		name=${name%-check}
-		grep -q "^$name " "$RESULTS" || echo "$name 0 1" >>"$RESULTS"
-	fi
+	$MAKE --no-print-directory "$suite" || failed "$suite"
 	times="$times $suite $(($(date +%s) - start))s"
 done
 echo "== summary"
 awk '{ printf "%-6s %4d passed, %d failed\n", $1, $2, $3; p += $2; f += $3 }
      END { printf "%d passed, %d failed\n", p, f }' "$RESULTS"
 # where the time went: the budget for all of it is 45 min
-echo "time:$times"
+echo "time:$times; all $(($(date +%s) - first))s"
 exit $status
