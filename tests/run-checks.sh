@@ -13,30 +13,32 @@ mkdir -p "$BUILD"
 first=$(date +%s)
 status=0
 times=
+# beside TARGET: make TARGET in the background, its output in
+# $BUILD/TARGET.log, whose last line says when it was done and how long it
+# took ("TARGET: done N s into make check, after M s")
+beside() {
+	(
+		start=$(date +%s)
+		$MAKE --no-print-directory "$1"
+		rc=$?
+		now=$(date +%s)
+		echo "$1: done $((now - first)) s into make check, after $((now - start)) s"
+		exit $rc
+	) >"$BUILD/$1.log" 2>&1 &
+}
 # The endpoint's image (check-endpoint's first step, two minutes on a new
 # machine: dpkg and DKMS in a chroot, mostly on one core) is built while
 # the suites before it run, which leave a core idle much of the time;
 # check-endpoint waits for it and then finds it current.  If it failed,
 # check-endpoint builds it again and fails with the reason.
-(
-	$MAKE --no-print-directory endpoint-image
-	rc=$?
-	echo "endpoint-image: done $(($(date +%s) - first)) s into make check, beside the other suites"
-	exit $rc
-) >"$BUILD/endpoint-image.log" 2>&1 &
+beside endpoint-image
 image=$!
 # The sanitizer build of the unit tests (its own objects under
 # $BUILD/asan/, each test in its own mkdtemp() directory) runs beside the
 # short suites that follow it, on the core they and the image leave idle;
 # its output is printed whole, in its place, once they are done.  The VM
 # and endpoint suites keep both cores to themselves.
-(
-	start=$(date +%s)
-	$MAKE --no-print-directory check-asan
-	rc=$?
-	echo "check-asan-time $(($(date +%s) - start))"
-	exit $rc
-) >"$BUILD/check-asan.log" 2>&1 &
+beside check-asan
 asan=$!
 
 # failed SUITE: count a suite that failed without saying so in $RESULTS
@@ -51,8 +53,8 @@ for suite in check-unit check-cli check-fuzz dkms-check check-deb check-vm check
 	if [ "$suite" = check-vm ]; then
 		echo "== check-asan (beside the suites before this line)"
 		wait "$asan" || failed check-asan
-		grep -v '^check-asan-time ' "$BUILD/check-asan.log"
-		times="$times check-asan $(sed -n 's/^check-asan-time //p' "$BUILD/check-asan.log")s"
+		cat "$BUILD/check-asan.log"
+		times="$times check-asan $(sed -n 's/^check-asan: done .*, after \([0-9]*\) s$/\1/p' "$BUILD/check-asan.log")s"
 	fi
 	echo "== $suite"
 	start=$(date +%s)
