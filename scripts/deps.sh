@@ -10,7 +10,9 @@ set -eu
 # The endpoint tests (make check-endpoint) build a Debian guest with
 # mmdebstrap, give it qcow2 overlays (qemu-img), read its results disk with
 # debugfs and its JSON with jq, and reach it with ssh and curl.  python3
-# runs examples/ops/bulkhead-fleet-status in its test.
+# runs examples/ops/bulkhead-fleet-status in its test.  Both suites boot
+# kernels unpacked on the host (tests/unpack-kernel.sh: xz for 6.1, zstd
+# for 6.12, binutils' readelf).
 PKGS="
 build-essential pkgconf make gcc git
 linux-headers-amd64 linux-image-amd64
@@ -20,7 +22,7 @@ liburing-dev
 clang libclang-rt-14-dev
 qemu-system-x86 busybox-static cpio kmod dkms
 dpkg-dev debhelper dh-dkms lintian man-db
-mmdebstrap qemu-utils e2fsprogs jq python3 openssh-client curl
+mmdebstrap qemu-utils e2fsprogs jq python3 openssh-client curl xz-utils zstd
 "
 
 missing=""

@@ -50,7 +50,8 @@ ep_limit() {
 # ep_boot_files ROOT KVER DIR: the kernel and initrd of KVER from the
 # guest's own /boot on ROOT (a qcow2 root disk, the guest powered off) to
 # DIR/vmlinuz-KVER and DIR/initrd.img-KVER: the host plays the bootloader,
-# which boots the kernel the guest installed
+# which boots the kernel the guest installed, unpacked to DIR/vmlinux-KVER
+# (../unpack-kernel.sh, from run.sh's $here)
 ep_boot_files() {
 	rm -f "$3/boot-root.raw"
 	qemu-img convert -f qcow2 -O raw "$1" "$3/boot-root.raw" ||
@@ -64,6 +65,8 @@ ep_boot_files() {
 		}
 	done
 	rm -f "$3/boot-root.raw"
+	sh "$here/../unpack-kernel.sh" "$3/vmlinuz-$2" "$3/vmlinux-$2" ||
+		ep_die "cannot unpack the guest's kernel $3/vmlinuz-$2"
 }
 
 # ep_results IMG DIR: copy the scenario disk's out/ to DIR (debugfs reads

@@ -138,8 +138,11 @@ seed=${EP_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 EP_SSH_PORT=${EP_SSH_PORT:-$((20000 + $$ % 20000 * 2))}
 EP_METRICS_PORT=${EP_METRICS_PORT:-$((EP_SSH_PORT + 1))}
 export EP_SSH_PORT EP_METRICS_PORT
-# the image's kernel, until the guest installs another and asks for it
-kernel=$img/root.vmlinuz
+# the image's kernel, until the guest installs another and asks for it;
+# unpacked on the host, as every kernel booted here (../unpack-kernel.sh)
+sh "$here/../unpack-kernel.sh" "$img/root.vmlinuz" "$img/root.vmlinux" ||
+	ep_die "cannot unpack the image's kernel $img/root.vmlinuz"
+kernel=$img/root.vmlinux
 initrd=$img/root.initrd
 
 # run_qemu LIMIT: one qemu process; host steps while it runs
@@ -201,7 +204,7 @@ while :; do
 		debugfs -w -R "rm /state/next-kernel" "$out/disk.img" >/dev/null 2>&1 ||
 			ep_die "cannot remove state/next-kernel from $out/disk.img"
 		ep_boot_files "$out/root.qcow2" "$next_kver" "$out"
-		kernel=$out/vmlinuz-$next_kver
+		kernel=$out/vmlinux-$next_kver
 		initrd=$out/initrd.img-$next_kver
 		echo "$ep_name: the guest's kernel $next_kver from its /boot"
 	fi

@@ -71,6 +71,9 @@ die() {
 [ -r "$kernel" ] || die "no kernel $kernel"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not installed"
 mkdir -p "$out"
+# the same kernel, unpacked on the host: no decompression in every boot
+sh "$top/tests/unpack-kernel.sh" "$kernel" "$out/vmlinux" || die "cannot unpack $kernel"
+kernel=$out/vmlinux
 
 # rebuild the initramfs when it is missing or older than anything in it
 if [ ! -f "$initrd" ] ||
