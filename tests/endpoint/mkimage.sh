@@ -182,6 +182,17 @@ ln -sf ../bh-endpoint-setup.service "$rootfs/etc/systemd/system/sysinit.target.w
 # udev loaded them at every boot, over a second of the one vCPU's time.
 printf 'blacklist %s\n' ahci i2c_i801 pcspkr lpc_ich iTCO_wdt kvm_amd kvm_intel powernow_k8 \
 	>"$rootfs/etc/modprobe.d/endpoint-unused-hardware.conf"
+# For the same machine, depmod(8) skips the driver folders of hardware a
+# VM without graphics, sound, radios or cameras never has (depmod.d(5)'s
+# "exclude": a folder of that name anywhere under the kernel's modules;
+# nothing this image loads is in one).  A kernel's modules.dep then lists
+# 2663 of 6.12's 4230 modules.  Debian's scripts run depmod for the whole
+# tree at every kernel install and every DKMS build or removal, ten times in
+# the upgrade scenario; 6.12's modules are XZ-compressed and depmod unpacks
+# each: natively 8.8 s instead of 4.9, under TCG 80 s instead of about 45.
+mkdir -p "$rootfs/etc/depmod.d"
+printf 'exclude %s\n' gpu sound media wireless bluetooth infiniband iio staging comedi \
+	>"$rootfs/etc/depmod.d/endpoint-unused-hardware.conf"
 # What a VM with one ext4 disk and no operator never uses, masked as an
 # administrator masks units: the generators for encrypted, integrity,
 # verity and GPT-discovered volumes, hibernation, SysV scripts (each script
