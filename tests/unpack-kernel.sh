@@ -14,8 +14,10 @@
 # later: payload_offset, payload_length); Kbuild appends the unpacked size
 # as four little-endian bytes, which checks the result.  The kernel must
 # have the PVH entry note (CONFIG_PVH, note type 0x12), as Debian's have.
-# OUT is written only when missing or older than BZIMAGE, and replaced in
-# one rename, so concurrent callers for the same kernel are harmless.
+# OUT is written only when OUT.src does not name BZIMAGE as it is now
+# (device, inode, size, modification time: dpkg installs a kernel's new
+# build as a new file, whose time is the package's), and replaced in one
+# rename, so concurrent callers for the same kernel are harmless.
 set -eu
 
 die() {
@@ -30,7 +32,8 @@ die() {
 bz=$1
 out=$2
 [ -r "$bz" ] || die "cannot read it"
-[ -z "$(find "$out" -newer "$bz" 2>/dev/null)" ] || exit 0
+src=$(stat -L -c '%d:%i:%s:%Y' "$bz")
+[ ! -f "$out" ] || [ "$(cat "$out.src" 2>/dev/null)" != "$src" ] || exit 0
 
 # u BYTES OFFSET: the little-endian unsigned number at OFFSET
 u() {
@@ -67,3 +70,5 @@ readelf -n "$tmp" 2>/dev/null | grep -q 'Xen .*(0x00000012)' ||
 	die "the unpacked kernel has no PVH entry note (CONFIG_PVH): qemu cannot boot it"
 mv "$tmp" "$out"
 trap - EXIT
+echo "$src" >"$out.src.$$"
+mv "$out.src.$$" "$out.src"
