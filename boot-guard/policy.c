@@ -749,18 +749,6 @@ void bg_policy_reset(const struct bg_state *in, int64_t now, struct bg_state *ou
 			"reset by operator: failure counts, safe mode and guard-made disables cleared");
 }
 
-/*
- * The loader reported, for this boot, that an enabled extension is not
- * running.  "disabled" and "safe-mode" are decisions, not failures: the
- * state and the command line say why.
- */
-static bool not_running(const struct bg_state *st, const struct bg_ext *e)
-{
-	return st->current_boot && e->load_boot == st->current_boot &&
-	       e->load_result[0] && strcmp(e->load_result, "loaded") &&
-	       strcmp(e->load_result, "disabled") && strcmp(e->load_result, "safe-mode");
-}
-
 /**
  * bg_policy_health() - why the machine is degraded, if it is
  * @st: state
@@ -799,7 +787,7 @@ uint32_t bg_policy_health(const struct bg_state *st,
 
 		if (e->status == BG_EXT_DISABLED)
 			snprintf(text, sizeof(text), "%s disabled: %s", e->name, e->reason);
-		else if (not_running(st, e))
+		else if (bg_ext_not_started(e, st->current_boot))
 			snprintf(text, sizeof(text), "%s not running in this boot: %s%s%s",
 				 e->name, e->load_result, e->load_error[0] ? ": " : "",
 				 e->load_error);

@@ -28,9 +28,9 @@
 #include "store.h"
 
 static const char *const result_names[BL_RES__COUNT] = {
-	[BL_RES_LOADED] = "loaded",
-	[BL_RES_DISABLED] = "disabled",
-	[BL_RES_SAFE_MODE] = "safe-mode",
+	[BL_RES_LOADED] = BG_LOAD_LOADED,
+	[BL_RES_DISABLED] = BG_LOAD_DISABLED,
+	[BL_RES_SAFE_MODE] = BG_LOAD_SAFE_MODE,
 	[BL_RES_NO_SHIM] = "no-shim",
 	[BL_RES_MISSING] = "missing",
 	[BL_RES_BLACKLISTED] = "blacklisted",

@@ -1124,7 +1124,27 @@ bool bg_ext_crashed(const struct bg_ext *e, uint64_t version)
  */
 bool bg_ext_ran(const struct bg_ext *e, uint64_t boot)
 {
-	return boot && e->load_boot == boot && !strcmp(e->load_result, "loaded");
+	return boot && e->load_boot == boot && !strcmp(e->load_result, BG_LOAD_LOADED);
+}
+
+/**
+ * bg_ext_not_started() - the loader reported, for @boot, that it could not
+ * start @e
+ * @e: extension
+ * @boot: the guard's boot id
+ *
+ * "disabled" and "safe-mode" are decisions, not failures: the state and the
+ * command line say why.
+ *
+ * Return: true when @e has a report for @boot and it is neither loaded,
+ * disabled nor safe mode.
+ */
+bool bg_ext_not_started(const struct bg_ext *e, uint64_t boot)
+{
+	return boot && e->load_boot == boot && e->load_result[0] &&
+	       strcmp(e->load_result, BG_LOAD_LOADED) &&
+	       strcmp(e->load_result, BG_LOAD_DISABLED) &&
+	       strcmp(e->load_result, BG_LOAD_SAFE_MODE);
 }
 
 /**

@@ -87,6 +87,15 @@ bool bg_evidence_certain(const struct bg_evidence *ev);
 #define BG_REASON_LEN		256
 #define BG_MODULE_LEN		55	/* the kernel's MODULE_NAME_LEN - 1 */
 #define BG_LOAD_RESULT_LEN	24
+/*
+ * The loader's results that are not failures, as bulkhead-load writes them
+ * into the state (loader/load.c names every result): the guard reads them
+ * here, since boot-guard/ does not see loader/.  Any other non-empty
+ * result is a failure to start the extension in that boot.
+ */
+#define BG_LOAD_LOADED		"loaded"
+#define BG_LOAD_DISABLED	"disabled"
+#define BG_LOAD_SAFE_MODE	"safe-mode"
 
 enum bg_boot_end {
 	BG_END_RUNNING = 0,	/* this boot, or not yet judged */
@@ -265,6 +274,7 @@ void bg_state_decide(struct bg_state *st, uint64_t boot_id, int64_t now,
 
 bool bg_ext_crashed(const struct bg_ext *e, uint64_t version);
 bool bg_ext_ran(const struct bg_ext *e, uint64_t boot);
+bool bg_ext_not_started(const struct bg_ext *e, uint64_t boot);
 int bg_stage_check(const struct bg_ext *e, uint64_t version, bool force,
 		   struct bulkhead_msg *msg);
 

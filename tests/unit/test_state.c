@@ -1553,6 +1553,47 @@ static void unedited_json_with_fresh_header_loads(void **state)
 	assert_loads(c->dir, full, BG_LOADED_CURRENT, &msg);
 }
 
+/*
+ * The loader's report, as the state keeps it: only this boot's counts, and
+ * of its results "disabled" and "safe-mode" are decisions, not failures.
+ */
+static void load_result_says_ran_or_not_started_for_this_boot_only(void **state)
+{
+	static const struct {
+		const char *result;
+		uint64_t boot;
+		bool ran, not_started;
+	} rows[] = {
+		{ "loaded", 7, true, false },
+		{ "disabled", 7, false, false },
+		{ "safe-mode", 7, false, false },
+		{ "missing", 7, false, true },
+		{ "content-refused", 7, false, true },
+		{ "insert-failed", 7, false, true },
+		{ "", 7, false, false },
+		{ "missing", 6, false, false },	/* an earlier boot's report */
+		{ "loaded", 6, false, false },
+		{ "missing", 0, false, false },	/* no report yet */
+	};
+	struct bg_ext e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		e.load_boot = rows[i].boot;
+		snprintf(e.load_result, sizeof(e.load_result), "%s", rows[i].result);
+		if (bg_ext_ran(&e, 7) != rows[i].ran || bg_ext_not_started(&e, 7) != rows[i].not_started)
+			fail_msg("result '%s' of boot %llu, asked for boot 7: ran %d, not started %d",
+				 rows[i].result, (unsigned long long)rows[i].boot,
+				 bg_ext_ran(&e, 7), bg_ext_not_started(&e, 7));
+	}
+	memset(&e, 0, sizeof(e));
+	e.load_boot = 7;
+	strcpy(e.load_result, "missing");
+	assert_false(bg_ext_not_started(&e, 0));	/* the guard started no boot */
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1581,6 +1622,7 @@ int main(void)
 		T(truncated_at_every_length_falls_back_to_previous),
 		T(full_state_truncated_at_sampled_lengths_falls_back_to_previous),
 		T(unedited_json_with_fresh_header_loads),
+		T(load_result_says_ran_or_not_started_for_this_boot_only),
 	};
 #undef T
 	/* one cmocka test per row, named after the row */
