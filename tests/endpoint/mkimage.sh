@@ -139,7 +139,8 @@ done
 # shellcheck disable=SC2086
 root_key=$base_key-$(ep_hash $debs "$here/mkimage.sh" "$here/guest/bh-endpoint" \
 	"$here/guest/bh-endpoint.service" "$here/guest/bh-endpoint-setup.service" $ext_srcs)
-if [ "$(cat "$out/root.key" 2>/dev/null)" = "$root_key" ] && [ -f "$out/root.raw" ]; then
+if [ "$(cat "$out/root.key" 2>/dev/null)" = "$root_key" ] && [ -f "$out/root.raw" ] &&
+	[ -f "$out/root.vmlinux" ]; then
 	echo "endpoint-image: $out/root.raw is current"
 	exit 0
 fi
@@ -303,6 +304,9 @@ grep '^image: ' "$out/root.log" | sed 's/^image: /endpoint-image: /'
 [ -f "$rootfs/boot/vmlinuz-$kver" ] && [ -f "$rootfs/boot/initrd.img-$kver" ] ||
 	ep_die "no /boot/vmlinuz-$kver or initrd in the image (log: $out/base.log)"
 cp "$rootfs/boot/vmlinuz-$kver" "$out/root.vmlinuz"
+# what qemu boots: the same kernel, unpacked once here (../unpack-kernel.sh)
+sh "$here/../unpack-kernel.sh" "$out/root.vmlinuz" "$out/root.vmlinux" ||
+	ep_die "cannot unpack the image's kernel $out/root.vmlinuz"
 cp "$rootfs/boot/initrd.img-$kver" "$out/root.initrd"
 used=$(du -sm "$rootfs" | cut -f1)
 rm -f "$out/root.raw.tmp"

@@ -138,10 +138,8 @@ seed=${EP_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 EP_SSH_PORT=${EP_SSH_PORT:-$((20000 + $$ % 20000 * 2))}
 EP_METRICS_PORT=${EP_METRICS_PORT:-$((EP_SSH_PORT + 1))}
 export EP_SSH_PORT EP_METRICS_PORT
-# the image's kernel, until the guest installs another and asks for it;
-# unpacked on the host, as every kernel booted here (../unpack-kernel.sh)
-sh "$here/../unpack-kernel.sh" "$img/root.vmlinuz" "$img/root.vmlinux" ||
-	ep_die "cannot unpack the image's kernel $img/root.vmlinuz"
+# the image's kernel (unpacked by mkimage.sh), until the guest installs
+# another and asks for it
 kernel=$img/root.vmlinux
 initrd=$img/root.initrd
 

@@ -82,14 +82,12 @@ busybox=$(command -v busybox) || die "busybox not found (busybox-static)"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not installed"
 command -v mkfs.ext4 >/dev/null || die "mkfs.ext4 not installed"
 
-# the same kernel, unpacked on the host: no decompression in every boot
-mkdir -p "$out"
-sh "$top/tests/unpack-kernel.sh" "$kernel" "$build/vm/$kver/vmlinux" || die "cannot unpack $kernel"
-kernel=$build/vm/$kver/vmlinux
-
 # ---- the initramfs --------------------------------------------------------
 rm -rf "$root"
 mkdir -p "$root" "$out"
+# the same kernel, unpacked on the host: no decompression in every boot
+sh "$top/tests/unpack-kernel.sh" "$kernel" "$build/vm/$kver/vmlinux" || die "cannot unpack $kernel"
+kernel=$build/vm/$kver/vmlinux
 (
 	cd "$root"
 	mkdir -p bin dev etc/bulkhead proc sys tmp root var/lib/bulkhead usr \
