@@ -508,7 +508,7 @@ int bulkhead_content_build(struct json_object *src, const char *origin,
 	put_le32(h + BH_OFF_RECORD_COUNT, (uint32_t)nr);
 	put_le64(h + BH_OFF_CONTENT_VERSION, cver);
 	put_le64(h + BH_OFF_PAYLOAD_LEN, bc.out.len - BH_HEADER_LEN);
-	bh_sha256(h + BH_HEADER_LEN, bc.out.len - BH_HEADER_LEN, h + BH_OFF_DIGEST);
+	bh_content_digest(h, h + BH_OFF_DIGEST);
 
 	/* never hand out a file the dump (or the shim) could not read */
 	if (bh_content_validate(bc.out.p, bc.out.len, NULL, 0, &view, &verr)) {

@@ -6,8 +6,8 @@
  * as the userspace tools.
  *
  * Everything lib/ needs from its environment is here: fixed-width types,
- * errno values, memcmp/memcpy/memchr, snprintf, little-endian loads, a
- * one-shot SHA-256 and a yield point for long loops.
+ * errno values, memcmp/memcpy/memchr, snprintf, little-endian loads,
+ * SHA-256 (one-shot and streaming) and a yield point for long loops.
  */
 #ifndef BH_COMPAT_H
 #define BH_COMPAT_H
@@ -21,11 +21,24 @@
 #include <linux/stdarg.h>
 #include <linux/string.h>
 
+#include <crypto/hash.h>
+
 /*
  * The kernel's own SHA-256 through crypto_shash (sha256-ni, AVX2 or SSSE3
- * where the CPU has them), fed BH_YIELD_BYTES at a time with a yield
- * between chunks: module/hash.c, set up at module init.  Process context.
+ * where the CPU has them): module/hash.c, set up at module init.  Process
+ * context.  bh_sha256() feeds BH_YIELD_BYTES at a time with a yield
+ * between chunks; a caller of bh_sha256_update() chunks and yields itself.
+ * The context is an shash descriptor of the largest size the crypto API
+ * allows, as SHASH_DESC_ON_STACK() makes one.
  */
+struct bh_sha256_ctx {
+	u8 desc[sizeof(struct shash_desc) + HASH_MAX_DESCSIZE]
+		__aligned(__alignof__(struct shash_desc));
+};
+
+int bh_sha256_init(struct bh_sha256_ctx *ctx);
+int bh_sha256_update(struct bh_sha256_ctx *ctx, const void *data, size_t len);
+int bh_sha256_final(struct bh_sha256_ctx *ctx, u8 out[32]);
 int bh_sha256(const void *data, size_t len, u8 out[32]);
 
 /*
@@ -75,19 +88,41 @@ typedef uint64_t u64;
 /* the scheduler preempts userspace: nothing to give away by hand */
 #define bh_yield()	do { } while (0)
 
+/*
+ * Nettle: no global initialisation (OpenSSL 3's provider set-up cost
+ * every short-lived tool millions of instructions before its first
+ * digest), and its fat build picks SHA-NI where the CPU has it.
+ */
+struct bh_sha256_ctx {
+	struct sha256_ctx n;
+};
+
+static inline int bh_sha256_init(struct bh_sha256_ctx *ctx)
+{
+	sha256_init(&ctx->n);
+	return 0;
+}
+
+static inline int bh_sha256_update(struct bh_sha256_ctx *ctx,
+				   const void *data, size_t len)
+{
+	sha256_update(&ctx->n, len, data);
+	return 0;
+}
+
+static inline int bh_sha256_final(struct bh_sha256_ctx *ctx, u8 out[32])
+{
+	sha256_digest(&ctx->n, SHA256_DIGEST_SIZE, out);
+	return 0;
+}
+
 static inline int bh_sha256(const void *data, size_t len, u8 out[32])
 {
-	struct sha256_ctx ctx;
+	struct bh_sha256_ctx ctx;
 
-	/*
-	 * Nettle: no global initialisation (OpenSSL 3's provider set-up cost
-	 * every short-lived tool millions of instructions before its first
-	 * digest), and its fat build picks SHA-NI where the CPU has it.
-	 */
-	sha256_init(&ctx);
-	sha256_update(&ctx, len, data);
-	sha256_digest(&ctx, SHA256_DIGEST_SIZE, out);
-	return 0;
+	bh_sha256_init(&ctx);
+	bh_sha256_update(&ctx, data, len);
+	return bh_sha256_final(&ctx, out);
 }
 
 #endif /* __KERNEL__ */

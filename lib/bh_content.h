@@ -20,27 +20,36 @@
 
 #define BH_MAGIC		"BHCONTNT"
 #define BH_MAGIC_LEN		8
-#define BH_FORMAT_VERSION	1
+#define BH_FORMAT_V1		1	/* digest over the payload only */
+#define BH_FORMAT_V2		2	/* digest over every byte; signatures */
+#define BH_FORMAT_VERSION	BH_FORMAT_V2	/* what writers write */
 #define BH_HEADER_LEN		160
 #define BH_NAME_LEN		32	/* name fields, NUL-padded */
 #define BH_NAME_MAX		(BH_NAME_LEN - 1)
 #define BH_DIGEST_LEN		32
 
 #define BH_OFF_MAGIC		0	/* u8[8]  "BHCONTNT" */
-#define BH_OFF_FORMAT_VERSION	8	/* le16   1 */
+#define BH_OFF_FORMAT_VERSION	8	/* le16   1 or 2 */
 #define BH_OFF_HEADER_LEN	10	/* le16   160 */
-#define BH_OFF_FLAGS		12	/* le32   0 in format 1 */
+#define BH_OFF_FLAGS		12	/* le32   0 */
 #define BH_OFF_EXTENSION	16	/* u8[32] extension name */
 #define BH_OFF_SCHEMA		48	/* u8[32] schema name */
 #define BH_OFF_SCHEMA_VERSION	80	/* le32 */
 #define BH_OFF_RECORD_COUNT	84	/* le32 */
 #define BH_OFF_CONTENT_VERSION	88	/* le64, >= 1 */
 #define BH_OFF_PAYLOAD_LEN	96	/* le64 */
-#define BH_OFF_DIGEST		104	/* u8[32] SHA-256 of the payload */
+#define BH_OFF_DIGEST		104	/* u8[32] SHA-256, see BH_FORMAT_V* */
 #define BH_OFF_SIG_LEN		136	/* le32   bytes of signature after payload */
-#define BH_OFF_SIG_TYPE		140	/* le32   0: none */
+#define BH_OFF_SIG_TYPE		140	/* le32   a BH_SIG_* */
 #define BH_OFF_RESERVED		144	/* u8[16] zero */
 #define BH_RESERVED_LEN		16
+
+/* what a signature is made over: the header, whose digest covers the rest */
+#define BH_SIGNED_LEN		BH_HEADER_LEN
+
+#define BH_SIG_NONE		0	/* sig_len 0 */
+#define BH_SIG_PKCS7		1	/* DER PKCS#7/CMS SignedData, detached */
+#define BH_SIG_MAX		(64U << 10)	/* largest sig_len accepted */
 
 /* ---- records and fields -------------------------------------------- */
 
@@ -175,6 +184,11 @@ struct bh_content {
 	char extension[BH_NAME_LEN + 1];
 	char schema_name[BH_NAME_LEN + 1];
 	const struct bh_schema *schema;
+	u16 format_version;
+	u32 sig_type;		/* BH_SIG_NONE: unsigned */
+	u32 sig_len;
+	const u8 *sig;		/* sig_len bytes after the payload */
+	bool sig_verified;	/* a bh_sig_verifier accepted it */
 };
 
 /**
@@ -192,10 +206,37 @@ struct bh_record {
 
 /* validation flags */
 #define BH_VALIDATE_SKIP_DIGEST	0x1	/* caller checked the digest already */
+#define BH_VALIDATE_NO_FORMAT1	0x2	/* refuse format 1 (payload-only digest) */
+#define BH_VALIDATE_REQUIRE_SIG	0x4	/* refuse content without a good signature */
+#define BH_VALIDATE_SIG_UNCHECKED 0x8	/* without a verifier, let a signature
+					 * through unchecked (structure only) */
+
+#define BH_SIG_WHY_LEN		128
+
+/**
+ * struct bh_sig_verifier - how the caller checks signatures
+ * @verify: called once per signed file, after the header's own checks and
+ *	before the digest or any record: @data is the BH_SIGNED_LEN bytes of
+ *	the header (digest included), @sig the signature of type @sig_type.
+ *	Returns 0 if a key the caller trusts made it, else a negative errno
+ *	and a NUL-terminated reason in @why (@why_len bytes)
+ * @arg: passed to @verify
+ */
+struct bh_sig_verifier {
+	int (*verify)(void *arg, u32 sig_type, const u8 *data, u32 data_len,
+		      const u8 *sig, u32 sig_len, char *why, size_t why_len);
+	void *arg;
+};
 
 int bh_content_validate(const void *buf, u64 len, const struct bh_schema *schema,
 			unsigned int flags, struct bh_content *ret,
 			struct bh_error *err);
+int bh_content_digest(const void *buf, u8 out[BH_DIGEST_LEN]);
+int bh_content_validate_signed(const void *buf, u64 len,
+			       const struct bh_schema *schema,
+			       unsigned int flags,
+			       const struct bh_sig_verifier *verifier,
+			       struct bh_content *ret, struct bh_error *err);
 
 int bh_record_first(const struct bh_content *c, struct bh_record *ret);
 int bh_record_next(const struct bh_record *cur, struct bh_record *ret);

@@ -5,12 +5,19 @@
  *
  * Order matters: the header is checked field by field before any length
  * from it is trusted, lengths are compared without overflow, the cheap
- * identity checks (extension, schema, version) run before the digest, and
- * no record is parsed until the digest says the payload is the one its
- * publisher built.  The record walk is a single pass with no allocation;
- * every read is preceded by a bound check against the record's end, which
- * is itself checked against the payload's end.  In the kernel the digest
- * and the walk yield the CPU once per BH_YIELD_BYTES (bh_compat.h).
+ * identity checks (extension, schema, version) run before anything reads
+ * past the header, and a signature is checked before the digest or any
+ * record.  The digest and the record walk then share one pass over the
+ * payload: each BH_YIELD_BYTES chunk is hashed and its records walked
+ * while it is still in the cache.  A record's refusal counts only if the
+ * digest matches (a payload that is not the one its publisher built is a
+ * digest-mismatch, whatever its records look like), so the verdict is
+ * the one a digest-first, walk-second reader would give.
+ *
+ * The walk allocates nothing; every read is preceded by a bound check
+ * against the record's end, which is itself checked against the payload's
+ * end.  In the kernel the pass yields the CPU once per BH_YIELD_BYTES
+ * (bh_compat.h).
  */
 #include "bh_content.h"
 
@@ -99,8 +106,37 @@ static bool bh_header_name(const u8 *field, char *out)
 	return bh_name_valid(out);
 }
 
+static int bh_check_sig_fields(struct bh_content *c, u32 sig_type,
+			       u32 sig_len, struct bh_error *err)
+{
+	if (c->format_version == BH_FORMAT_V1) {
+		if (sig_type || sig_len)
+			return bh_fail(err, BH_E_SIGNATURE, BH_OFF_SIG_TYPE,
+				       BH_NO_RECORD,
+				       "signature type %u (%u bytes) in format 1, which has none",
+				       sig_type, sig_len);
+		return 0;
+	}
+	if (sig_type != BH_SIG_NONE && sig_type != BH_SIG_PKCS7)
+		return bh_fail(err, BH_E_SIGNATURE, BH_OFF_SIG_TYPE, BH_NO_RECORD,
+			       "unknown signature type %u (%u bytes)",
+			       sig_type, sig_len);
+	if ((sig_type == BH_SIG_NONE) != (sig_len == 0))
+		return bh_fail(err, BH_E_SIGNATURE, BH_OFF_SIG_LEN, BH_NO_RECORD,
+			       "signature type %u with %u bytes of signature",
+			       sig_type, sig_len);
+	if (sig_len > BH_SIG_MAX)
+		return bh_fail(err, BH_E_SIGNATURE, BH_OFF_SIG_LEN, BH_NO_RECORD,
+			       "signature of %u bytes, the limit is %u",
+			       sig_len, BH_SIG_MAX);
+	c->sig_type = sig_type;
+	c->sig_len = sig_len;
+	return 0;
+}
+
 static int bh_check_header(const u8 *b, u64 len, const struct bh_schema *s,
-			   struct bh_content *c, struct bh_error *err)
+			   unsigned int flags, struct bh_content *c,
+			   struct bh_error *err)
 {
 	u64 payload_len, room;
 	u32 sig_len, sig_type;
@@ -119,11 +155,16 @@ static int bh_check_header(const u8 *b, u64 len, const struct bh_schema *s,
 			       "header truncated: file is %llu bytes, header needs %u",
 			       (unsigned long long)len, BH_HEADER_LEN);
 	version = bh_get_le16(b + BH_OFF_FORMAT_VERSION);
-	if (version != BH_FORMAT_VERSION)
+	if (version != BH_FORMAT_V1 && version != BH_FORMAT_V2)
 		return bh_fail(err, BH_E_FORMAT_VERSION, BH_OFF_FORMAT_VERSION,
 			       BH_NO_RECORD,
-			       "format version %u, this reader knows only %u",
-			       version, BH_FORMAT_VERSION);
+			       "format version %u, this reader knows %u and %u",
+			       version, BH_FORMAT_V1, BH_FORMAT_V2);
+	if (version == BH_FORMAT_V1 && (flags & BH_VALIDATE_NO_FORMAT1))
+		return bh_fail(err, BH_E_FORMAT_VERSION, BH_OFF_FORMAT_VERSION,
+			       BH_NO_RECORD,
+			       "format 1 (its digest covers only the payload) is not accepted here: a signing key is enrolled and format 1 is not allowed");
+	c->format_version = version;
 	hlen = bh_get_le16(b + BH_OFF_HEADER_LEN);
 	if (len < BH_HEADER_LEN)
 		return bh_fail(err, BH_E_TRUNC_HEADER, len, BH_NO_RECORD,
@@ -132,7 +173,7 @@ static int bh_check_header(const u8 *b, u64 len, const struct bh_schema *s,
 	if (hlen != BH_HEADER_LEN)
 		return bh_fail(err, BH_E_HEADER, BH_OFF_HEADER_LEN, BH_NO_RECORD,
 			       "header length %u, format %u requires %u",
-			       hlen, BH_FORMAT_VERSION, BH_HEADER_LEN);
+			       hlen, version, BH_HEADER_LEN);
 
 	c->flags = bh_get_le32(b + BH_OFF_FLAGS);
 	if (c->flags)
@@ -180,10 +221,8 @@ static int bh_check_header(const u8 *b, u64 len, const struct bh_schema *s,
 			       "%llu trailing bytes after the declared end at byte %llu",
 			       (unsigned long long)(room - payload_len - sig_len),
 			       (unsigned long long)(BH_HEADER_LEN + payload_len + sig_len));
-	if (sig_type || sig_len)
-		return bh_fail(err, BH_E_SIGNATURE, BH_OFF_SIG_TYPE, BH_NO_RECORD,
-			       "signature type %u (%u bytes): this reader checks no signatures",
-			       sig_type, sig_len);
+	if (bh_check_sig_fields(c, sig_type, sig_len, err))
+		return -EBADMSG;
 
 	if (s) {
 		if (strcmp(c->extension, s->extension))
@@ -207,6 +246,7 @@ static int bh_check_header(const u8 *b, u64 len, const struct bh_schema *s,
 	c->payload = b + BH_HEADER_LEN;
 	c->payload_len = payload_len;
 	c->schema = s;
+	c->sig = c->sig_len ? c->payload + payload_len : NULL;
 	return 0;
 }
 
@@ -400,17 +440,36 @@ static int bh_check_fields(const struct bh_content *c, u32 r, u32 nf,
 	return 0;
 }
 
-static int bh_check_records(const struct bh_content *c, struct bh_error *err)
+/*
+ * Where the record walk stands: it may stop at any record boundary and
+ * go on when more of the payload has been hashed.
+ */
+struct bh_walk {
+	const struct bh_template_spec *t;	/* the last record's template */
+	u64 pos;				/* payload offset of record r */
+	u32 r;
+};
+
+/*
+ * Walk the records that lie wholly below payload offset @limit, from
+ * where @w stands.  A record is judged once its header and all its bytes
+ * are below @limit; at @limit == payload_len every record is, and the
+ * walk ends with the record count and trailing-byte checks.
+ *
+ * Return: 0 (done, or waiting for more), or -EBADMSG with @err filled.
+ */
+static int bh_check_records(const struct bh_content *c, struct bh_walk *w,
+			    u64 limit, struct bh_error *err)
 {
 	const struct bh_schema *s = c->schema;
-	const struct bh_template_spec *t = NULL;
 	const u8 *p = c->payload;
 	const u64 plen = c->payload_len;
-	u64 pos = 0;
+	const bool last = limit == plen;
+	u64 pos = w->pos;
 	u32 r;
 	int ret;
 
-	for (r = 0; r < c->record_count; r++) {
+	for (r = w->r; r < c->record_count; r++) {
 		u64 off = BH_HEADER_LEN + pos;
 		u32 rlen;
 		u16 tid, nf;
@@ -419,67 +478,205 @@ static int bh_check_records(const struct bh_content *c, struct bh_error *err)
 			return bh_fail(err, BH_E_RECORD_COUNT, off, r,
 				       "payload ends after %u records, header declares %u",
 				       r, c->record_count);
-		if (plen - pos < BH_RECORD_HDR_LEN)
+		if (limit - pos < BH_RECORD_HDR_LEN) {
+			if (!last)
+				break;
 			return bh_fail(err, BH_E_RECORD_LENGTH, off, r,
 				       "record %u at byte %llu: record header truncated, %llu of %u bytes left",
 				       r, (unsigned long long)off,
 				       (unsigned long long)(plen - pos),
 				       BH_RECORD_HDR_LEN);
+		}
 		tid = bh_get_le16(p + pos);
 		nf = bh_get_le16(p + pos + 2);
 		rlen = bh_get_le32(p + pos + 4);
 
-		if (s && (!t || t->id != tid)) {
-			t = bh_schema_template(s, tid);
-			if (!t)
+		if (s && (!w->t || w->t->id != tid)) {
+			w->t = bh_schema_template(s, tid);
+			if (!w->t)
 				return bh_fail(err, BH_E_TEMPLATE, off, r,
 					       "record %u at byte %llu: template id %u, schema '%s' declares no such template",
 					       r, (unsigned long long)off, tid,
 					       s->name);
 		}
 		if (rlen < BH_RECORD_HDR_LEN || rlen > plen - pos)
-			return rec_fail(err, BH_E_RECORD_LENGTH, off, r, t,
+			return rec_fail(err, BH_E_RECORD_LENGTH, off, r, w->t,
 					"record length %u, %llu bytes left in the payload",
 					rlen, (unsigned long long)(plen - pos));
-		if (t && nf != t->nr_fields)
-			return rec_fail(err, BH_E_FIELD_COUNT, off, r, t,
+		if (w->t && nf != w->t->nr_fields)
+			return rec_fail(err, BH_E_FIELD_COUNT, off, r, w->t,
 					"%u fields, schema declares %u",
-					nf, t->nr_fields);
-		ret = bh_check_fields(c, r, nf, t, pos + BH_RECORD_HDR_LEN,
+					nf, w->t->nr_fields);
+		if (rlen > limit - pos)
+			break;	/* the rest of it is not hashed yet */
+		ret = bh_check_fields(c, r, nf, w->t, pos + BH_RECORD_HDR_LEN,
 				      pos + rlen, err);
 		if (ret)
 			return ret;
 		pos += rlen;
 		bh_walk_yield(pos - rlen, pos);
 	}
-	if (pos != plen)
+	w->pos = pos;
+	w->r = r;
+	if (r == c->record_count && pos != plen)
 		return bh_fail(err, BH_E_TRAILING, BH_HEADER_LEN + pos, BH_NO_RECORD,
 			       "%llu trailing bytes in the payload after its %u records",
 			       (unsigned long long)(plen - pos), c->record_count);
 	return 0;
 }
 
+/* format 2's digest starts with every header byte but the digest's own */
+static int bh_hash_header(struct bh_sha256_ctx *ctx, const u8 *base,
+			  u16 format_version)
+{
+	int r;
+
+	if (format_version == BH_FORMAT_V1)
+		return 0;
+	r = bh_sha256_update(ctx, base, BH_OFF_DIGEST);
+	if (!r)
+		r = bh_sha256_update(ctx, base + BH_OFF_DIGEST + BH_DIGEST_LEN,
+				     BH_HEADER_LEN - BH_OFF_DIGEST - BH_DIGEST_LEN);
+	return r;
+}
+
 /**
- * bh_content_validate() - accept a content buffer or say why not
+ * bh_content_digest() - the digest a writer puts in the header
+ * @buf: a content file whose header is complete but for the digest, and
+ *	whose payload (payload_len bytes after the header) is in place
+ * @out: the 32 bytes for BH_OFF_DIGEST
+ *
+ * Format 1: SHA-256 of the payload.  Format 2: SHA-256 of header bytes
+ * [0, 104) and [136, 160), then the payload: every byte of the file but
+ * the digest itself and the signature after the payload.
+ *
+ * Return: 0, or the hash's negative errno.
+ */
+int bh_content_digest(const void *buf, u8 out[BH_DIGEST_LEN])
+{
+	const u8 *b = buf;
+	struct bh_sha256_ctx ctx;
+	int r;
+
+	r = bh_sha256_init(&ctx);
+	if (!r)
+		r = bh_hash_header(&ctx, b, bh_get_le16(b + BH_OFF_FORMAT_VERSION));
+	if (!r)
+		r = bh_sha256_update(&ctx, b + BH_HEADER_LEN,
+				     bh_get_le64(b + BH_OFF_PAYLOAD_LEN));
+	if (!r)
+		r = bh_sha256_final(&ctx, out);
+	return r;
+}
+
+/*
+ * The digest and the record walk in one pass: hash a chunk, walk the
+ * records it completes, go on.  Once a record is refused the walk stops
+ * and the hashing goes on to the end, because the digest's verdict comes
+ * first.
+ */
+static int bh_digest_and_walk(const struct bh_content *c, struct bh_walk *w,
+			      struct bh_error *err)
+{
+	struct bh_sha256_ctx ctx;
+	u8 digest[BH_DIGEST_LEN];
+	u64 done = 0, n;
+	int walk = 0, r;
+
+	r = bh_sha256_init(&ctx);
+	if (!r)
+		r = bh_hash_header(&ctx, c->base, c->format_version);
+	while (!r && done < c->payload_len) {
+		n = c->payload_len - done;
+		if (n > BH_YIELD_BYTES)
+			n = BH_YIELD_BYTES;
+		r = bh_sha256_update(&ctx, c->payload + done, n);
+		done += n;
+		if (!r && !walk)
+			walk = bh_check_records(c, w, done, err);
+		bh_yield();
+	}
+	if (!r && !walk)
+		walk = bh_check_records(c, w, c->payload_len, err);
+	if (!r)
+		r = bh_sha256_final(&ctx, digest);
+	/* the kernel's crypto API may fail where nettle cannot */
+	if (r)
+		return bh_fail(err, BH_E_DIGEST, BH_OFF_DIGEST, BH_NO_RECORD,
+			       "SHA-256 could not be computed: error %d", r);
+	if (memcmp(digest, c->base + BH_OFF_DIGEST, BH_DIGEST_LEN))
+		return bh_fail(err, BH_E_DIGEST, BH_OFF_DIGEST, BH_NO_RECORD,
+			       c->format_version == BH_FORMAT_V1 ?
+			       "payload SHA-256 does not match the header's digest" :
+			       "SHA-256 of header and payload does not match the header's digest");
+	return walk;
+}
+
+/*
+ * Format 2's signature, after the header's own checks and before the
+ * payload is read at all.
+ */
+static int bh_check_signature(struct bh_content *c, unsigned int flags,
+			      const struct bh_sig_verifier *v,
+			      struct bh_error *err)
+{
+	const u64 sig_off = BH_HEADER_LEN + c->payload_len;
+	char why[BH_SIG_WHY_LEN];
+	int r;
+
+	if (c->sig_type == BH_SIG_NONE) {
+		if (!(flags & BH_VALIDATE_REQUIRE_SIG))
+			return 0;
+		return bh_fail(err, BH_E_SIGNATURE, BH_OFF_SIG_TYPE, BH_NO_RECORD,
+			       c->format_version == BH_FORMAT_V1 ?
+			       "unsigned (format 1 has no signature), and a signature is required" :
+			       "unsigned, and a signature is required");
+	}
+	if (!v || !v->verify) {
+		if (flags & BH_VALIDATE_SIG_UNCHECKED)
+			return 0;
+		return bh_fail(err, BH_E_SIGNATURE, sig_off, BH_NO_RECORD,
+			       "signed (type %u, %u bytes), and this reader has no key to check it with",
+			       c->sig_type, c->sig_len);
+	}
+	why[0] = '\0';
+	r = v->verify(v->arg, c->sig_type, c->base, BH_SIGNED_LEN, c->sig,
+		      c->sig_len, why, sizeof(why));
+	if (r)
+		return bh_fail(err, BH_E_SIGNATURE, sig_off, BH_NO_RECORD,
+			       "signature (%u bytes) refused: %s (error %d)",
+			       c->sig_len, why[0] ? why : "no reason given", r);
+	c->sig_verified = true;
+	return 0;
+}
+
+/**
+ * bh_content_validate_signed() - accept a content buffer or say why not
  * @buf: the whole content file
  * @len: its length in bytes
  * @schema: the extension's schema, or NULL to check only the structure
  *	(framing, digest, field encodings) as the dump tool does
- * @flags: 0, or BH_VALIDATE_SKIP_DIGEST where the caller has checked the
- *	digest itself (benchmarks); the shim never passes it
+ * @flags: BH_VALIDATE_* (bh_content.h): 0 for format 1 and 2, signed only
+ *	if @verifier accepts the signature, unsigned allowed
+ * @verifier: checks signatures; NULL if the caller has no keys
  * @ret: filled with a view of the content on success, and only then
  * @err: filled with the reason on refusal; may be NULL
  *
- * Single pass, no allocation, safe on arbitrary input.
+ * Order of checks: the header's own fields, identity against @schema,
+ * the signature (format 2; before any payload byte is read), then the
+ * digest and the records in one pass, the digest's verdict first.
+ * No allocation, safe on arbitrary input.
  *
  * Return: 0 if the content is valid, -EBADMSG if it is refused (details in
  * @err), -EINVAL for a NULL @buf or @ret.
  */
-int bh_content_validate(const void *buf, u64 len, const struct bh_schema *schema,
-			unsigned int flags, struct bh_content *ret,
-			struct bh_error *err)
+int bh_content_validate_signed(const void *buf, u64 len,
+			       const struct bh_schema *schema,
+			       unsigned int flags,
+			       const struct bh_sig_verifier *verifier,
+			       struct bh_content *ret, struct bh_error *err)
 {
-	u8 digest[BH_DIGEST_LEN];
+	struct bh_walk w = { NULL, 0, 0 };
 	struct bh_content c;
 	int r;
 
@@ -489,21 +686,16 @@ int bh_content_validate(const void *buf, u64 len, const struct bh_schema *schema
 		return -EINVAL;
 	}
 	memset(&c, 0, sizeof(c));
-	r = bh_check_header(buf, len, schema, &c, err);
+	r = bh_check_header(buf, len, schema, flags, &c, err);
 	if (r)
 		return r;
-	if (!(flags & BH_VALIDATE_SKIP_DIGEST)) {
-		/* the kernel's crypto API may fail where nettle cannot */
-		r = bh_sha256(c.payload, c.payload_len, digest);
-		if (r)
-			return bh_fail(err, BH_E_DIGEST, BH_OFF_DIGEST, BH_NO_RECORD,
-				       "payload SHA-256 could not be computed: error %d",
-				       r);
-		if (memcmp(digest, c.base + BH_OFF_DIGEST, BH_DIGEST_LEN))
-			return bh_fail(err, BH_E_DIGEST, BH_OFF_DIGEST, BH_NO_RECORD,
-				       "payload SHA-256 does not match the header's digest");
-	}
-	r = bh_check_records(&c, err);
+	r = bh_check_signature(&c, flags, verifier, err);
+	if (r)
+		return r;
+	if (flags & BH_VALIDATE_SKIP_DIGEST)
+		r = bh_check_records(&c, &w, c.payload_len, err);
+	else
+		r = bh_digest_and_walk(&c, &w, err);
 	if (r)
 		return r;
 	*ret = c;
@@ -514,4 +706,24 @@ int bh_content_validate(const void *buf, u64 len, const struct bh_schema *schema
 		err->msg[0] = '\0';
 	}
 	return 0;
+}
+
+/**
+ * bh_content_validate() - bh_content_validate_signed() without keys
+ * @buf: the whole content file
+ * @len: its length in bytes
+ * @schema: the extension's schema, or NULL for the structure only
+ * @flags: BH_VALIDATE_*; signed content is refused unless
+ *	BH_VALIDATE_SIG_UNCHECKED lets its signature through unchecked
+ * @ret: filled on success only
+ * @err: the reason on refusal; may be NULL
+ *
+ * Return: as bh_content_validate_signed().
+ */
+int bh_content_validate(const void *buf, u64 len, const struct bh_schema *schema,
+			unsigned int flags, struct bh_content *ret,
+			struct bh_error *err)
+{
+	return bh_content_validate_signed(buf, len, schema, flags, NULL, ret,
+					  err);
 }

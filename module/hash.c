@@ -38,6 +38,57 @@ MODULE_SOFTDEP("pre: sha256");
 
 static struct crypto_shash *bh_sha256_tfm;
 
+static struct shash_desc *bh_desc(struct bh_sha256_ctx *ctx)
+{
+	return (struct shash_desc *)ctx->desc;
+}
+
+/**
+ * bh_sha256_init() - start a streaming SHA-256, for lib/ (bh_compat.h)
+ * @ctx: the context, usually on the caller's stack
+ *
+ * Return: 0, or the crypto API's negative errno.
+ */
+int bh_sha256_init(struct bh_sha256_ctx *ctx)
+{
+	struct shash_desc *desc = bh_desc(ctx);
+
+	BUILD_BUG_ON(sizeof(ctx->desc) < sizeof(*desc));
+	desc->tfm = bh_sha256_tfm;
+	return crypto_shash_init(desc);
+}
+
+/**
+ * bh_sha256_update() - hash more bytes
+ * @ctx: a context bh_sha256_init() started
+ * @data: the bytes
+ * @len: how many; the SIMD drivers keep preemption off for the whole
+ *	call, so callers pass at most BH_YIELD_BYTES and yield between calls
+ *
+ * Return: 0, or the crypto API's negative errno.
+ */
+int bh_sha256_update(struct bh_sha256_ctx *ctx, const void *data, size_t len)
+{
+	return crypto_shash_update(bh_desc(ctx), data, len);
+}
+
+/**
+ * bh_sha256_final() - finish a streaming SHA-256 and wipe the context
+ * @ctx: a context bh_sha256_init() started
+ * @out: the 32-byte digest, written on success
+ *
+ * Return: 0, or the crypto API's negative errno.
+ */
+int bh_sha256_final(struct bh_sha256_ctx *ctx, u8 out[32])
+{
+	struct shash_desc *desc = bh_desc(ctx);
+	int err;
+
+	err = crypto_shash_final(desc, out);
+	shash_desc_zero(desc);
+	return err;
+}
+
 /**
  * bh_sha256() - SHA-256 of a buffer, for lib/ (bh_compat.h)
  * @data: the bytes
@@ -50,23 +101,22 @@ static struct crypto_shash *bh_sha256_tfm;
  */
 int bh_sha256(const void *data, size_t len, u8 out[32])
 {
-	SHASH_DESC_ON_STACK(desc, bh_sha256_tfm);
+	struct bh_sha256_ctx ctx;
 	const u8 *p = data;
 	size_t n;
 	int err;
 
-	desc->tfm = bh_sha256_tfm;
-	err = crypto_shash_init(desc);
+	err = bh_sha256_init(&ctx);
 	while (!err && len) {
 		n = min_t(size_t, len, BH_YIELD_BYTES);
-		err = crypto_shash_update(desc, p, n);
+		err = bh_sha256_update(&ctx, p, n);
 		p += n;
 		len -= n;
 		cond_resched();
 	}
 	if (!err)
-		err = crypto_shash_final(desc, out);
-	shash_desc_zero(desc);
+		return bh_sha256_final(&ctx, out);
+	shash_desc_zero(bh_desc(&ctx));
 	return err;
 }
 

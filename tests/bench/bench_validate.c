@@ -29,6 +29,7 @@
 #define BENCH_SIZE	(64u << 20)
 #define BENCH_REPS	7
 #define TARGET_GBPS	1.0
+#define AIM_VERIFY_RATIO 0.8
 
 /* a small xorshift: the same content on every run and every machine */
 static u64 rng_state = 0x9e3779b97f4a7c15ULL;
@@ -162,7 +163,7 @@ enum op { OP_MEMCPY, OP_SHA256, OP_SCHEMA, OP_FULL, OP__COUNT };
 
 static const char *const op_names[OP__COUNT] = {
 	[OP_MEMCPY] = "memcpy (baseline)",
-	[OP_SHA256] = "sha256 of payload (digest)",
+	[OP_SHA256] = "sha256 alone (the digest)",
 	[OP_SCHEMA] = "validate, skip digest (schema)",
 	[OP_FULL] = "validate, full (digest+schema)",
 };
@@ -181,7 +182,8 @@ static int run_op(enum op op, const struct fx_buf *b, u8 *dst,
 		__asm__ volatile("" : : "r"(dst) : "memory");
 		return 0;
 	case OP_SHA256:
-		bh_sha256(b->data + BH_HEADER_LEN, b->len - BH_HEADER_LEN, digest);
+		/* the bytes the digest covers, and nothing else */
+		bh_content_digest(b->data, digest);
 		return memcmp(digest, b->data + BH_OFF_DIGEST, BH_DIGEST_LEN) ?
 			-EBADMSG : 0;
 	case OP_SCHEMA:
@@ -250,6 +252,8 @@ int main(void)
 	printf("  target: schema validation >= %.1f GB/s: %s (%.2f GB/s)\n",
 	       TARGET_GBPS, gbps[OP_SCHEMA] >= TARGET_GBPS ? "met" : "NOT MET",
 	       gbps[OP_SCHEMA]);
+	printf("  ratio verify / sha256 alone: %.2f (aim >= %.1f: the walk rides the hashing pass)\n",
+	       gbps[OP_FULL] / gbps[OP_SHA256], AIM_VERIFY_RATIO);
 out:
 	free(dst);
 	fx_free(&b);

@@ -483,9 +483,13 @@ int fx_set_le64(struct fx_buf *b, size_t off, u64 v)
  * fx_redigest() - recompute the header's digest after editing the payload
  * @b: the buffer
  *
- * Digests the payload as the header declares it, so a test that lies about
- * the payload length gets a digest that is right for the lie; a declared
- * payload running past the buffer cannot be digested and is an error.
+ * Digests as the header's format_version says (format 1: the payload;
+ * any other: header bytes 0-103 and 136-159, then the payload), and the
+ * payload as the header declares it, so a test that lies about a header
+ * field gets a digest that is right for the lie; a declared payload
+ * running past the buffer cannot be digested and is an error.  Call it
+ * after every header edit whose effect a test wants to see past the
+ * digest.
  *
  * Return: 0, -ERANGE for a payload past the buffer, -EIO if OpenSSL fails,
  * or the buffer's error.
@@ -494,8 +498,9 @@ int fx_redigest(struct fx_buf *b)
 {
 	u8 digest[BH_DIGEST_LEN];
 	unsigned int n = 0;
+	EVP_MD_CTX *md;
 	u64 plen = 0;
-	int i;
+	int i, ok;
 
 	if (b->err)
 		return b->err;
@@ -505,8 +510,17 @@ int fx_redigest(struct fx_buf *b)
 		plen = plen << 8 | b->data[BH_OFF_PAYLOAD_LEN + i];
 	if (plen > b->len - BH_HEADER_LEN)
 		return b->err = -ERANGE;
-	if (!EVP_Digest(b->data + BH_HEADER_LEN, plen, digest, &n,
-			EVP_sha256(), NULL) || n != BH_DIGEST_LEN)
+	md = EVP_MD_CTX_new();
+	ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	if (ok && !(b->data[BH_OFF_FORMAT_VERSION] == 1 &&
+		    b->data[BH_OFF_FORMAT_VERSION + 1] == 0))
+		ok = EVP_DigestUpdate(md, b->data, BH_OFF_DIGEST) &&
+		     EVP_DigestUpdate(md, b->data + BH_OFF_DIGEST + BH_DIGEST_LEN,
+				      BH_HEADER_LEN - BH_OFF_DIGEST - BH_DIGEST_LEN);
+	ok = ok && EVP_DigestUpdate(md, b->data + BH_HEADER_LEN, plen) &&
+	     EVP_DigestFinal_ex(md, digest, &n) && n == BH_DIGEST_LEN;
+	EVP_MD_CTX_free(md);
+	if (!ok)
 		return b->err = -EIO;
 	memcpy(b->data + BH_OFF_DIGEST, digest, BH_DIGEST_LEN);
 	return 0;

@@ -413,18 +413,18 @@ static void skip_digest_flag_accepts_stale_digest(void **state)
 }
 
 /*
- * docs/content-format.md ends with a worked example, a 201-byte file and
- * its payload's SHA-256.  This encoder, built from that document, must
+ * docs/content-format.md ends with a worked example, a 201-byte format-2
+ * file and its SHA-256 (header but the digest, then payload).  This encoder, built from that document, must
  * make the same file from the same description, and the validator must
  * accept it.
  */
 static void encoder_reproduces_format_doc_example(void **state)
 {
 	static const u8 doc_digest[BH_DIGEST_LEN] = {
-		0x8e, 0x10, 0x0f, 0x9f, 0x09, 0x47, 0x96, 0xe4,
-		0xc9, 0x63, 0x88, 0xbf, 0xb6, 0xe9, 0x87, 0x50,
-		0xae, 0xec, 0x91, 0xbb, 0xcf, 0xf7, 0x52, 0x68,
-		0x34, 0x89, 0x51, 0x3b, 0x65, 0x68, 0x96, 0x08,
+		0xa1, 0xd1, 0xa9, 0x3c, 0x2f, 0xfd, 0x65, 0x68,
+		0x4c, 0xb0, 0x5f, 0x69, 0xaa, 0xe2, 0x37, 0xa0,
+		0x67, 0x1e, 0xc5, 0xe7, 0xfc, 0x98, 0x0c, 0xb0,
+		0x07, 0x3a, 0x4a, 0x77, 0x73, 0x71, 0xe9, 0xda,
 	};
 	static const u8 tag[] = { 0xde, 0xad, 0xbe, 0xef };
 	_cleanup_fx_ struct fx_buf b = { 0 };
@@ -441,6 +441,7 @@ static void encoder_reproduces_format_doc_example(void **state)
 	assert_int_equal(fx_finish(&b), 0);
 
 	assert_int_equal(b.len, 201);
+	assert_memory_equal(b.data + BH_OFF_FORMAT_VERSION, "\x02\x00", 2);
 	assert_memory_equal(b.data + BH_OFF_DIGEST, doc_digest, BH_DIGEST_LEN);
 	/* record header: template 1, 4 fields, 41 bytes */
 	assert_memory_equal(b.data + BH_HEADER_LEN, "\x01\x00\x04\x00\x29\x00\x00\x00", 8);
@@ -540,12 +541,12 @@ static void refuses_le16_header_values(const char *test, size_t off,
 
 static void refuses_unknown_format_version(void **state)
 {
-	static const u16 bad[] = { 0, 2, 0x100, 0xffff };
+	static const u16 bad[] = { 0, 3, 0x100, 0xffff };
 
 	(void)state;
 	refuses_le16_header_values(__func__, BH_OFF_FORMAT_VERSION, bad,
 				   sizeof(bad) / sizeof(bad[0]), BH_E_FORMAT_VERSION,
-				   "format version %u, this reader knows only 1");
+				   "format version %u, this reader knows 1 and 2");
 }
 
 static void names_other_format_before_truncation(void **state)
@@ -555,10 +556,10 @@ static void names_other_format_before_truncation(void **state)
 	(void)state;
 	/* twelve bytes are enough to tell a file of another format */
 	fx_raw(&b, BH_MAGIC, BH_MAGIC_LEN);
-	fx_put16(&b, 2);
+	fx_put16(&b, 3);
 	fx_put16(&b, 200);
 	assert_refused(&b, &fx_schema, BH_E_FORMAT_VERSION, BH_NO_RECORD,
-		       BH_OFF_FORMAT_VERSION, "format version 2, this reader knows only 1");
+		       BH_OFF_FORMAT_VERSION, "format version 3, this reader knows 1 and 2");
 }
 
 static void refuses_truncated_header(void **state)
@@ -593,7 +594,7 @@ static void refuses_header_length_other_than_160(void **state)
 	(void)state;
 	refuses_le16_header_values(__func__, BH_OFF_HEADER_LEN, bad,
 				   sizeof(bad) / sizeof(bad[0]), BH_E_HEADER,
-				   "header length %u, format 1 requires 160");
+				   "header length %u, format 2 requires 160");
 }
 
 static void refuses_unknown_header_flags(void **state)
@@ -802,10 +803,12 @@ static void refuses_signature(void **state)
 	assert_int_equal(fx_build_valid(&b), 0);
 	fx_raw(&b, sig, sizeof(sig));
 	fx_set_le32(&b, BH_OFF_SIG_LEN, sizeof(sig));
-	fx_set_le32(&b, BH_OFF_SIG_TYPE, 1);
+	fx_set_le32(&b, BH_OFF_SIG_TYPE, BH_SIG_PKCS7);
+	fx_redigest(&b);
+	/* without keys, a signature is neither trusted nor ignored */
 	assert_refused(&b, &fx_schema, BH_E_SIGNATURE, BH_NO_RECORD,
-		       BH_OFF_SIG_TYPE,
-		       "signature type 1 (64 bytes): this reader checks no signatures");
+		       b.len - sizeof(sig),
+		       "signed (type 1, 64 bytes), and this reader has no key to check it with");
 }
 
 static void refuses_signature_type_without_signature(void **state)
@@ -828,7 +831,7 @@ static void refuses_signature_bytes_without_type(void **state)
 	fx_raw(&b, "sig", 3);
 	fx_set_le32(&b, BH_OFF_SIG_LEN, 3);
 	assert_refused(&b, &fx_schema, BH_E_SIGNATURE, BH_NO_RECORD,
-		       BH_OFF_SIG_TYPE, "signature type 0 (3 bytes)");
+		       BH_OFF_SIG_LEN, "signature type 0 with 3 bytes of signature");
 }
 
 static void refuses_payload_that_does_not_match_digest(void **state)
@@ -840,7 +843,7 @@ static void refuses_payload_that_does_not_match_digest(void **state)
 	/* one bit of a string that stays valid: only the digest can tell */
 	b.data[rec_at(&b, 0) + BH_RECORD_HDR_LEN + 5 + 3 + 1] ^= 0x20;
 	assert_refused(&b, &fx_schema, BH_E_DIGEST, BH_NO_RECORD, BH_OFF_DIGEST,
-		       "payload SHA-256 does not match the header's digest");
+		       "SHA-256 of header and payload does not match the header's digest");
 }
 
 static void refuses_digest_that_does_not_match_payload(void **state)
@@ -851,10 +854,10 @@ static void refuses_digest_that_does_not_match_payload(void **state)
 	assert_int_equal(fx_build_valid(&b), 0);
 	b.data[BH_OFF_DIGEST + BH_DIGEST_LEN - 1] ^= 0x01;
 	assert_refused(&b, &fx_schema, BH_E_DIGEST, BH_NO_RECORD, BH_OFF_DIGEST,
-		       "payload SHA-256 does not match");
+		       "does not match the header's digest");
 	/* structure-only validation checks the digest too */
 	assert_refused(&b, NULL, BH_E_DIGEST, BH_NO_RECORD, BH_OFF_DIGEST,
-		       "payload SHA-256 does not match");
+		       "does not match the header's digest");
 }
 
 static void refuses_content_for_another_extension(void **state)
@@ -929,6 +932,7 @@ static void refuses_fewer_records_than_declared(void **state)
 	(void)state;
 	assert_int_equal(fx_build_valid(&b), 0);
 	fx_set_le32(&b, BH_OFF_RECORD_COUNT, FX_VALID_RECORDS + 1);
+	fx_redigest(&b);	/* a writer's lie, not a corrupted file */
 	snprintf(msg, sizeof(msg), "payload ends after %u records, header declares %u",
 		 FX_VALID_RECORDS, FX_VALID_RECORDS + 1);
 	assert_refused(&b, &fx_schema, BH_E_RECORD_COUNT, FX_VALID_RECORDS, b.len,
@@ -943,6 +947,7 @@ static void refuses_records_when_header_declares_none_as_trailing(void **state)
 	(void)state;
 	assert_int_equal(fx_build_valid(&b), 0);
 	fx_set_le32(&b, BH_OFF_RECORD_COUNT, 0);
+	fx_redigest(&b);
 	snprintf(msg, sizeof(msg), "%zu trailing bytes in the payload after its 0 records",
 		 b.len - BH_HEADER_LEN);
 	assert_refused(&b, &fx_schema, BH_E_TRAILING, BH_NO_RECORD, BH_HEADER_LEN,
@@ -959,6 +964,7 @@ static void refuses_more_records_than_declared(void **state)
 	assert_int_equal(fx_build_valid(&b), 0);
 	last = rec_at(&b, FX_VALID_RECORDS - 1);
 	fx_set_le32(&b, BH_OFF_RECORD_COUNT, FX_VALID_RECORDS - 1);
+	fx_redigest(&b);
 	snprintf(msg, sizeof(msg), "%zu trailing bytes in the payload after its 3 records",
 		 b.len - last);
 	assert_refused(&b, &fx_schema, BH_E_TRAILING, BH_NO_RECORD, last, msg);
@@ -992,6 +998,7 @@ static void refuses_truncated_record_header(void **state)
 	fx_put16(&b, 2);		/* and no length: 4 of 8 header bytes */
 	assert_int_equal(fx_finish(&b), 0);
 	fx_set_le32(&b, BH_OFF_RECORD_COUNT, 2);
+	fx_redigest(&b);
 	assert_refused(&b, &fx_schema, BH_E_RECORD_LENGTH, 1, at,
 		       "record header truncated, 4 of 8 bytes left");
 }
@@ -1775,6 +1782,7 @@ static void without_schema_still_refuses_structural_errors(void **state)
 			at = b.len;
 			record = 1;
 			fx_set_le32(&b, BH_OFF_RECORD_COUNT, 2);
+			fx_redigest(&b);
 		}
 		assert_refused_as(seed_name(name, sizeof(name), __func__, i), &b,
 				  NULL, want[i].code, record, at, want[i].msg);
@@ -1816,6 +1824,307 @@ static void refuses_every_truncation_of_valid_file(void **state)
 			assert_non_null(strstr(err.msg, "truncated"));
 		}
 	}
+}
+
+/*
+ * Every byte covered: each of the 255 other values of each byte of a valid
+ * file, header included, must be refused, with and without a schema.  In
+ * format 1 the digest covered only the payload, and a changed
+ * content_version (bytes 88-95) was accepted.
+ */
+static void refuses_every_single_byte_change(void **state)
+{
+	_cleanup_fx_ struct fx_buf b = { 0 };
+	const struct bh_schema *schemas[] = { &fx_schema, NULL };
+	unsigned long tried = 0, refused = 0;
+	struct bh_content c;
+	struct bh_error err;
+	unsigned int i, v;
+	size_t off;
+	u8 orig;
+
+	(void)state;
+	assert_int_equal(fx_build_valid(&b), 0);
+	for (off = 0; off < b.len; off++) {
+		orig = b.data[off];
+		for (v = 0; v < 256; v++) {
+			if (v == orig)
+				continue;
+			b.data[off] = (u8)v;
+			for (i = 0; i < 2; i++) {
+				tried++;
+				if (bh_content_validate(b.data, b.len, schemas[i], 0,
+							&c, &err) == -EBADMSG) {
+					refused++;
+					continue;
+				}
+				print_error("byte %zu changed 0x%02x -> 0x%02x accepted (%s)\n",
+					    off, orig, v, schemas[i] ? "schema" : "no schema");
+			}
+		}
+		b.data[off] = orig;
+	}
+	print_message("mutation: %zu bytes x 255 values x 2 (with and without schema): %lu files, %lu refused\n",
+		      b.len, tried, refused);
+	assert_int_equal(refused, tried);
+	assert_int_equal(bh_content_validate(b.data, b.len, &fx_schema, 0, &c, &err), 0);
+}
+
+/* ---- format 1, signatures, one pass ----------------------------------------- */
+
+/* fx_build_valid() written as format 1: its digest covers the payload only */
+static void build_format1(struct fx_buf *b)
+{
+	assert_int_equal(fx_build_valid(b), 0);
+	fx_set_le16(b, BH_OFF_FORMAT_VERSION, BH_FORMAT_V1);
+	assert_int_equal(fx_redigest(b), 0);
+}
+
+static void format1_accepted_unless_refused_by_policy(void **state)
+{
+	_cleanup_fx_ struct fx_buf b = { 0 };
+	struct bh_content c;
+	struct bh_error err;
+
+	(void)state;
+	build_format1(&b);
+	assert_accepted(&b, &fx_schema, &c);
+	assert_int_equal(c.format_version, BH_FORMAT_V1);
+	assert_int_equal(bh_content_validate(b.data, b.len, &fx_schema,
+					     BH_VALIDATE_NO_FORMAT1, &c, &err),
+			 -EBADMSG);
+	assert_int_equal(err.code, BH_E_FORMAT_VERSION);
+	assert_int_equal(err.offset, BH_OFF_FORMAT_VERSION);
+	assert_non_null(strstr(err.msg, "format 1 (its digest covers only the payload) is not accepted here"));
+	/* and no signature can be required of it */
+	assert_int_equal(bh_content_validate(b.data, b.len, &fx_schema,
+					     BH_VALIDATE_REQUIRE_SIG, &c, &err),
+			 -EBADMSG);
+	assert_int_equal(err.code, BH_E_SIGNATURE);
+	assert_non_null(strstr(err.msg, "format 1 has no signature"));
+}
+
+static void format1_header_is_not_covered(void **state)
+{
+	_cleanup_fx_ struct fx_buf b = { 0 };
+	struct bh_content c;
+
+	(void)state;
+	/* why format 2 exists: format 1 takes a changed content_version */
+	build_format1(&b);
+	b.data[BH_OFF_CONTENT_VERSION + 7] = 0x7f;
+	assert_accepted(&b, &fx_schema, &c);
+	assert_int_equal(c.content_version >> 56, 0x7f);
+}
+
+static void refuses_unsigned_where_signature_required(void **state)
+{
+	_cleanup_fx_ struct fx_buf b = { 0 };
+	struct bh_content c;
+	struct bh_error err;
+
+	(void)state;
+	assert_int_equal(fx_build_valid(&b), 0);
+	assert_int_equal(bh_content_validate(b.data, b.len, &fx_schema,
+					     BH_VALIDATE_REQUIRE_SIG, &c, &err),
+			 -EBADMSG);
+	assert_int_equal(err.code, BH_E_SIGNATURE);
+	assert_int_equal(err.offset, BH_OFF_SIG_TYPE);
+	assert_string_equal(err.msg, "unsigned, and a signature is required");
+}
+
+static void refuses_signature_type_without_bytes(void **state)
+{
+	_cleanup_fx_ struct fx_buf b = { 0 };
+
+	(void)state;
+	assert_int_equal(fx_build_valid(&b), 0);
+	fx_set_le32(&b, BH_OFF_SIG_TYPE, BH_SIG_PKCS7);
+	assert_refused(&b, &fx_schema, BH_E_SIGNATURE, BH_NO_RECORD,
+		       BH_OFF_SIG_LEN, "signature type 1 with 0 bytes of signature");
+}
+
+static void refuses_signature_above_limit(void **state)
+{
+	_cleanup_fx_ struct fx_buf b = { 0 };
+	static u8 sig[BH_SIG_MAX + 1];
+
+	(void)state;
+	assert_int_equal(fx_build_valid(&b), 0);
+	fx_raw(&b, sig, sizeof(sig));
+	fx_set_le32(&b, BH_OFF_SIG_LEN, sizeof(sig));
+	fx_set_le32(&b, BH_OFF_SIG_TYPE, BH_SIG_PKCS7);
+	assert_refused(&b, &fx_schema, BH_E_SIGNATURE, BH_NO_RECORD,
+		       BH_OFF_SIG_LEN, "signature of 65537 bytes, the limit is 65536");
+}
+
+/* a verifier that records what it was given and answers as told */
+struct fake_verifier {
+	int answer;
+	unsigned int calls;
+	u32 type, data_len, sig_len;
+	const u8 *data, *sig;
+};
+
+static int fake_verify(void *arg, u32 sig_type, const u8 *data, u32 data_len,
+		       const u8 *sig, u32 sig_len, char *why, size_t why_len)
+{
+	struct fake_verifier *f = arg;
+
+	f->calls++;
+	f->type = sig_type;
+	f->data = data;
+	f->data_len = data_len;
+	f->sig = sig;
+	f->sig_len = sig_len;
+	if (f->answer)
+		snprintf(why, why_len, "no key in the keyring made it");
+	return f->answer;
+}
+
+static void build_signed(struct fx_buf *b, size_t sig_len)
+{
+	u8 sig[48];
+
+	assert_true(sig_len <= sizeof(sig));
+	memset(sig, 0x30, sizeof(sig));
+	assert_int_equal(fx_build_valid(b), 0);
+	fx_raw(b, sig, sig_len);
+	fx_set_le32(b, BH_OFF_SIG_LEN, sig_len);
+	fx_set_le32(b, BH_OFF_SIG_TYPE, BH_SIG_PKCS7);
+	assert_int_equal(fx_redigest(b), 0);
+}
+
+static void verifier_sees_header_and_signature(void **state)
+{
+	_cleanup_fx_ struct fx_buf b = { 0 };
+	struct fake_verifier f = { 0 };
+	struct bh_sig_verifier v = { fake_verify, &f };
+	struct bh_content c;
+	struct bh_error err;
+
+	(void)state;
+	build_signed(&b, 48);
+	assert_int_equal(bh_content_validate_signed(b.data, b.len, &fx_schema,
+						    BH_VALIDATE_REQUIRE_SIG |
+						    BH_VALIDATE_NO_FORMAT1,
+						    &v, &c, &err), 0);
+	assert_int_equal(f.calls, 1);
+	assert_int_equal(f.type, BH_SIG_PKCS7);
+	assert_ptr_equal(f.data, b.data);
+	assert_int_equal(f.data_len, BH_HEADER_LEN);
+	assert_ptr_equal(f.sig, b.data + b.len - 48);
+	assert_int_equal(f.sig_len, 48);
+	assert_true(c.sig_verified);
+	assert_int_equal(c.sig_type, BH_SIG_PKCS7);
+	assert_int_equal(c.payload_len, b.len - BH_HEADER_LEN - 48);
+
+	/* the verifier's no, with its reason */
+	f.answer = -EKEYREJECTED;
+	assert_int_equal(bh_content_validate_signed(b.data, b.len, &fx_schema, 0,
+						    &v, &c, &err), -EBADMSG);
+	assert_int_equal(err.code, BH_E_SIGNATURE);
+	assert_int_equal(err.offset, b.len - 48);
+	assert_non_null(strstr(err.msg, "signature (48 bytes) refused: no key in the keyring made it"));
+
+	/* unchecked only when asked for, and then not marked verified */
+	assert_int_equal(bh_content_validate(b.data, b.len, &fx_schema,
+					     BH_VALIDATE_SIG_UNCHECKED, &c, &err), 0);
+	assert_false(c.sig_verified);
+}
+
+static void signature_is_checked_before_payload(void **state)
+{
+	_cleanup_fx_ struct fx_buf b = { 0 };
+	struct fake_verifier f = { .answer = -EKEYREJECTED };
+	struct bh_sig_verifier v = { fake_verify, &f };
+	struct bh_content c;
+	struct bh_error err;
+
+	(void)state;
+	build_signed(&b, 16);
+	b.data[BH_HEADER_LEN + 20] ^= 0x01;	/* payload and signature bad */
+	assert_int_equal(bh_content_validate_signed(b.data, b.len, &fx_schema, 0,
+						    &v, &c, &err), -EBADMSG);
+	assert_int_equal(err.code, BH_E_SIGNATURE);
+	/* a good signature over a header whose digest the payload misses */
+	f.answer = 0;
+	assert_int_equal(bh_content_validate_signed(b.data, b.len, &fx_schema, 0,
+						    &v, &c, &err), -EBADMSG);
+	assert_int_equal(err.code, BH_E_DIGEST);
+}
+
+static void digest_verdict_wins_over_record(void **state)
+{
+	_cleanup_fx_ struct fx_buf b = { 0 };
+
+	(void)state;
+	/* record 0 says 5 fields of its template's 4: refused by the walk
+	 * first, but the file is not the one that was hashed */
+	assert_int_equal(fx_build_valid(&b), 0);
+	fx_set_le16(&b, BH_HEADER_LEN + 2, 5);
+	assert_refused(&b, &fx_schema, BH_E_DIGEST, BH_NO_RECORD, BH_OFF_DIGEST,
+		       "does not match the header's digest");
+	assert_int_equal(fx_redigest(&b), 0);
+	assert_refused(&b, &fx_schema, BH_E_FIELD_COUNT, 0, BH_HEADER_LEN,
+		       "5 fields, schema declares 4");
+}
+
+/*
+ * The pass goes BH_YIELD_BYTES at a time and walks a record once all of
+ * it is hashed: records that straddle a chunk boundary, one larger than a
+ * chunk, and a refusal in a later chunk are judged as in one piece.
+ */
+static void walks_records_across_chunks(void **state)
+{
+	_cleanup_fx_ struct fx_buf b = { 0 };
+	static u8 big[60000];
+	struct bh_content c;
+	unsigned int i, n = 0;
+	size_t field;
+
+	(void)state;
+	fx_begin_fixture(&b);
+	/* 20-field channel records, whose length does not divide a chunk */
+	while (fx_mark(&b) < BH_HEADER_LEN + 3 * (size_t)BH_YIELD_BYTES) {
+		fx_channel_record(&b, FX_CHANNEL_FIELDS, FX_CHANNEL_FIELDS);
+		n++;
+	}
+	path_rule(&b, 5, "/bin/true");
+	n++;
+	assert_int_equal(fx_finish(&b), 0);
+	assert_accepted(&b, &fx_schema, &c);
+	assert_int_equal(c.record_count, n);
+	assert_true(c.payload_len > 3 * (u64)BH_YIELD_BYTES);
+
+	/* a bad string in the last record, in the fourth chunk: the path's
+	 * field starts (3 + 2) + 5 + (3 + 9) bytes before the end */
+	field = b.len - 5 - 5 - 9 - 3;
+	assert_int_equal(b.data[field + 3], '/');
+	b.data[field + 3] = 0xff;
+	assert_int_equal(fx_redigest(&b), 0);
+	assert_refused(&b, &fx_schema, BH_E_STRING, n - 1, field, "invalid UTF-8");
+
+	/* without a schema, one record of five 60000-byte fields: larger
+	 * than a chunk, walked once all of it is hashed */
+	fx_free(&b);
+	fx_begin_fixture(&b);
+	path_rule(&b, 1, "/bin/sh");
+	fx_record_begin(&b, 9, 5);
+	for (i = 0; i < 5; i++)
+		fx_bytes(&b, big, sizeof(big));
+	fx_record_end(&b);
+	path_rule(&b, 2, "/bin/sh");
+	assert_int_equal(fx_finish(&b), 0);
+	assert_true(b.len - BH_HEADER_LEN > BH_YIELD_BYTES);
+	assert_accepted(&b, NULL, &c);
+	assert_int_equal(c.record_count, 3);
+	/* and a record length one short of its fields, found after it */
+	field = rec_at(&b, 1);
+	fx_set_le32(&b, field + 4, 8 + 5 * (3 + sizeof(big)) - 1);
+	assert_int_equal(fx_redigest(&b), 0);
+	assert_refused(&b, NULL, BH_E_FIELD_OVERRUN, 1,
+		       field + 8 + 4 * (3 + sizeof(big)), "runs 1 bytes past");
 }
 
 int main(void)
@@ -1899,6 +2208,16 @@ int main(void)
 		cmocka_unit_test(refuses_u64_above_maximum),
 		cmocka_unit_test(without_schema_still_refuses_structural_errors),
 		cmocka_unit_test(refuses_every_truncation_of_valid_file),
+		cmocka_unit_test(refuses_every_single_byte_change),
+		cmocka_unit_test(format1_accepted_unless_refused_by_policy),
+		cmocka_unit_test(format1_header_is_not_covered),
+		cmocka_unit_test(refuses_unsigned_where_signature_required),
+		cmocka_unit_test(refuses_signature_type_without_bytes),
+		cmocka_unit_test(refuses_signature_above_limit),
+		cmocka_unit_test(verifier_sees_header_and_signature),
+		cmocka_unit_test(signature_is_checked_before_payload),
+		cmocka_unit_test(digest_verdict_wins_over_record),
+		cmocka_unit_test(walks_records_across_chunks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

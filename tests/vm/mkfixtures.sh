@@ -58,10 +58,12 @@ put_le() {
 	put "$1" "$2" "$(le_bytes "$4" "$3")"
 }
 
-# recompute the header's SHA-256 (offset 104) over the payload (from 160),
+# recompute the header's SHA-256 (offset 104) over what format 2 covers,
 # for damage that must get past the digest to reach the record walk
 fix_digest() {
-	esc=$(tail -c +161 "$1" | sha256sum | cut -c1-64 | awk '{
+	# format 2: every header byte but the digest's own, then the payload
+	esc=$({ head -c 104 "$1"; tail -c +137 "$1" | head -c 24; tail -c +161 "$1"; } |
+		sha256sum | cut -c1-64 | awk '{
 		h = "0123456789abcdef"
 		for (i = 1; i < 64; i += 2) {
 			hi = index(h, substr($0, i, 1)) - 1
@@ -169,8 +171,8 @@ patched() {
 put "$(patched bad-magic)" 0 'X'
 refusal bad-magic bad-magic "Bad message"
 
-# format_version 2
-put_le "$(patched bad-format-version)" 8 2 2
+# format_version 3
+put_le "$(patched bad-format-version)" 8 2 3
 refusal bad-format-version format-version "Bad message"
 
 # a reserved header byte set
@@ -181,7 +183,7 @@ refusal bad-header-reserved bad-header "Bad message"
 put_le "$(patched bad-content-version)" 88 8 0
 refusal bad-content-version content-version "Bad message"
 
-# sig_type 1: format 1 checks no signatures and refuses a claimed one
+# sig_type 1 (PKCS#7) without a signature
 put_le "$(patched bad-signature)" 140 4 1
 refusal bad-signature signature "Bad message"
 
@@ -199,15 +201,19 @@ refusal bad-truncated-payload truncated-payload at-close
 refusal bad-trailing trailing-bytes "Bad message"
 
 # record_count 0 with the record still there: bytes left in the payload
-put_le "$(patched bad-trailing-record)" 84 4 0
+f=$(patched bad-trailing-record)
+put_le "$f" 84 4 0
+fix_digest "$f"
 refusal bad-trailing-record trailing-bytes "Bad message"
 
 # action 0 -> 1 without updating the digest
 put "$(patched bad-digest)" 188 '\001'
 refusal bad-digest digest-mismatch "Bad message"
 
-# record_count 2, one record in the payload (the header is not hashed)
-put_le "$(patched bad-record-count)" 84 4 2
+# record_count 2, one record in the payload; digest fixed
+f=$(patched bad-record-count)
+put_le "$f" 84 4 2
+fix_digest "$f"
 refusal bad-record-count record-count "Bad message"
 
 # record len 30, one more than the payload holds; digest fixed

@@ -14,7 +14,7 @@ for f in version safe_mode disable; do
 	check "shim-file-$f" test -f "$BH/$f"
 done
 check shim-extensions-dir test -d "$EXT"
-check shim-version-text grep -qE '^[0-9]+\.[0-9]+\.[0-9]+ format 1$' "$BH/version"
+check shim-version-text grep -qE '^[0-9]+\.[0-9]+\.[0-9]+ format 2$' "$BH/version"
 expect_eq shim-safe-mode-off 0 "$(rd "$BH/safe_mode")"
 expect_eq shim-disable-empty "" "$(rd "$BH/disable")"
 expect_eq shim-no-extensions "" "$(ls "$EXT")"
