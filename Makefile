@@ -28,7 +28,8 @@ VM_KVERS ?= $(shell for k in $$(ls /lib/modules 2>/dev/null | sort -V); do \
 MODULE_SRCS := $(shell find module -type f 2>/dev/null) $(wildcard lib/*.c lib/*.h)
 TEST_EXT_SRCS := $(shell find tests/extensions -type f 2>/dev/null)
 
-PKGS      := json-c inih nettle zlib libkmod
+# libcrypto: content signatures (common/sign.c), which bulkheadctl signs and checks
+PKGS      := json-c inih nettle zlib libkmod libcrypto
 # the tests' own, independent SHA-256 (fixture encoder, state checks)
 TEST_LIBS  = $(shell pkg-config --libs libcrypto 2>/dev/null) -lcmocka
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -184,6 +185,7 @@ check-asan: $(ASAN_BINS) $(BUILD)/asan/bulkheadctl
 # test runs examples/ops/ against fake hosts (the test variants again)
 check-cli: $(addprefix $(BUILD)/,$(TOOLS)) $(TEST_TOOLS)
 	@sh tests/cli/test_content_cli.sh $(BUILD)/bulkheadctl
+	@sh tests/cli/test_sign_cli.sh $(BUILD)/bulkheadctl
 	@sh tests/cli/test_guard_cli.sh $(TEST_BIN)
 	@sh tests/cli/test_stage_cli.sh $(TEST_BIN)
 	@sh tests/cli/test_overrides_cli.sh $(BUILD) $(TEST_BIN)

@@ -3,7 +3,9 @@
  * bulkheadctl - the operator's command.
  *
  *   bulkheadctl content build SOURCE.json -o FILE [--schema S]
- *   bulkheadctl content verify FILE --schema S
+ *   bulkheadctl content sign FILE --key K --cert C [-o OUT]
+ *   bulkheadctl content verify FILE --schema S [--cert C | --keys DIR]
+ *                              [--require-signature]
  *   bulkheadctl content dump FILE [-o OUT.json]
  *   bulkheadctl content stage EXT FILE [--force] [--version V]
  *   bulkheadctl schema check S
@@ -21,6 +23,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "content_json.h"
 #include "guard.h"
@@ -28,6 +31,7 @@
 #include "store.h"
 #include "log.h"
 #include "schema_file.h"
+#include "sign.h"
 
 #define EXIT_REFUSED	1
 #define EXIT_USAGE	2
@@ -37,7 +41,9 @@
 
 static const char usage_text[] =
 	"usage: bulkheadctl content build SOURCE.json -o FILE [--schema S]\n"
-	"       bulkheadctl content verify FILE --schema S\n"
+	"       bulkheadctl content sign FILE --key K --cert C [-o OUT]\n"
+	"       bulkheadctl content verify FILE --schema S [--cert C | --keys DIR]\n"
+	"                   [--require-signature]\n"
 	"       bulkheadctl content dump FILE [-o OUT.json]\n"
 	"       bulkheadctl [--state-dir D] content stage EXT FILE [--force] [--version V]\n"
 	"                   [--config-dir D]\n"
@@ -60,6 +66,10 @@ struct opts {
 	const char *state_dir;
 	const char *config_dir;
 	const char *version;
+	const char *key;
+	const char *cert;
+	const char *keys;
+	bool require_sig;
 	bool force;
 	bool json;
 	const char *args[2];
@@ -76,6 +86,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "force", no_argument, NULL, 'f' },
 		{ "version", required_argument, NULL, 'V' },
 		{ "config-dir", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "cert", required_argument, NULL, 'C' },
+		{ "keys", required_argument, NULL, 'K' },
+		{ "require-signature", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -105,6 +119,18 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'c':
 			o->config_dir = optarg;
+			break;
+		case 'k':
+			o->key = optarg;
+			break;
+		case 'C':
+			o->cert = optarg;
+			break;
+		case 'K':
+			o->keys = optarg;
+			break;
+		case 'r':
+			o->require_sig = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -136,13 +162,17 @@ static int load_schema(const char *path, struct bulkhead_schema **ret)
 	return err;
 }
 
-/* validate @buf; on refusal print the reason naming @path */
+/*
+ * validate @buf (BH_VALIDATE_* @flags, signatures checked by @v if not
+ * NULL); on refusal print the reason naming @path
+ */
 static int check_content(const char *path, const uint8_t *buf, size_t len,
-			 const struct bh_schema *s, struct bh_content *view)
+			 const struct bh_schema *s, unsigned int flags,
+			 const struct bh_sig_verifier *v, struct bh_content *view)
 {
 	struct bh_error e;
 
-	if (bh_content_validate(buf, len, s, 0, view, &e)) {
+	if (bh_content_validate_signed(buf, len, s, flags, v, view, &e)) {
 		fprintf(stderr, "content %s: refused (%s): %s\n", path,
 			bh_err_name(e.code), e.msg);
 		return EXIT_REFUSED;
@@ -174,7 +204,7 @@ static int cmd_content_build(struct opts *o)
 		return EXIT_REFUSED;
 	}
 	if (schema) {
-		r = check_content(o->output, out, outlen, &schema->s, &view);
+		r = check_content(o->output, out, outlen, &schema->s, 0, NULL, &view);
 		if (r)
 			return r;
 	}
@@ -185,29 +215,127 @@ static int cmd_content_build(struct opts *o)
 	return 0;
 }
 
+/*
+ * Sign FILE (common/sign.c): to OUT, or FILE replaced atomically with
+ * its mode kept.  Exit 1 if FILE is refused, 2 for a key or certificate
+ * that cannot be used, or an output that cannot be written.
+ */
+static int cmd_content_sign(struct opts *o)
+{
+	_cleanup_free_ uint8_t *buf = NULL, *out = NULL;
+	struct bulkhead_msg msg;
+	struct bh_content view;
+	size_t len, outlen;
+	mode_t mode = 0644;
+	struct stat st;
+	const char *dest;
+	int r;
+
+	if (o->nargs != 1 || !o->key || !o->cert)
+		return usage("content sign needs FILE, --key K and --cert C");
+	if (o->schema || o->keys || o->require_sig)
+		return usage("content sign takes only --key, --cert and -o");
+	if (bulkhead_read_file(o->args[0], CONTENT_MAX, &buf, &len, &msg)) {
+		fprintf(stderr, "content %s\n", msg.text);
+		return EXIT_USAGE;
+	}
+	/* the standard refusal line for content that cannot be signed */
+	r = check_content(o->args[0], buf, len, NULL, BH_VALIDATE_SIG_UNCHECKED,
+			  NULL, &view);
+	if (r)
+		return r;
+	r = bulkhead_content_sign(buf, len, o->key, o->cert, &out, &outlen, &msg);
+	if (r) {
+		fprintf(stderr, "content %s: %s\n", o->args[0], msg.text);
+		return r == -EBADMSG ? EXIT_REFUSED : EXIT_USAGE;
+	}
+	dest = o->output ? o->output : o->args[0];
+	if (!o->output && !stat(o->args[0], &st))
+		mode = st.st_mode & 07777;
+	if (bulkhead_write_file_atomic(dest, out, outlen, mode, &msg)) {
+		fprintf(stderr, "content %s\n", msg.text);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* the keys --cert or --keys names; *@ret stays NULL without either */
+static int load_keyset(const struct opts *o, struct bulkhead_keyset **ret)
+{
+	struct bulkhead_msg msg;
+	int err = 0;
+
+	if (o->cert)
+		err = bulkhead_keyset_load_cert(o->cert, ret, &msg);
+	else if (o->keys)
+		err = bulkhead_keyset_load_dir(o->keys, ret, &msg);
+	if (err)
+		fprintf(stderr, "%s\n", msg.text);
+	return err;
+}
+
+/* what the summary line says about the signature */
+static void signature_summary(const struct bh_content *view,
+			      const struct bulkhead_keyset *ks, char *buf,
+			      size_t size)
+{
+	char who[BULKHEAD_MSG_LEN];
+
+	if (view->format_version == BH_FORMAT_V1)
+		snprintf(buf, size, "format 1, unsigned");
+	else if (view->sig_type == BH_SIG_NONE)
+		snprintf(buf, size, "unsigned");
+	else if (view->sig_verified && ks)
+		snprintf(buf, size, "signed by %s, verified",
+			 bulkhead_keyset_signer(ks));
+	else if (!bulkhead_sig_describe(view->sig, view->sig_len, who, sizeof(who)))
+		snprintf(buf, size, "signed (%s), signature not checked (no --cert or --keys)",
+			 who);
+	else
+		snprintf(buf, size, "signed, signature not checked (no --cert or --keys; it does not parse: %s)",
+			 who);
+}
+
 static int cmd_content_verify(struct opts *o)
 {
 	_cleanup_schema_ struct bulkhead_schema *schema = NULL;
+	_cleanup_keyset_ struct bulkhead_keyset *ks = NULL;
 	_cleanup_free_ uint8_t *buf = NULL;
+	char sig[2 * BULKHEAD_MSG_LEN];
+	struct bh_sig_verifier v;
 	struct bulkhead_msg msg;
 	struct bh_content view;
+	unsigned int flags;
 	size_t len;
 	int r;
 
 	if (o->nargs != 1 || !o->schema)
 		return usage("content verify needs FILE and --schema S");
-	if (load_schema(o->schema, &schema))
+	if (o->cert && o->keys)
+		return usage("content verify takes --cert C or --keys DIR, not both");
+	if (o->require_sig && !o->cert && !o->keys)
+		return usage("--require-signature needs --cert C or --keys DIR to check it with");
+	if (o->key || o->output)
+		return usage("content verify takes no --key or -o");
+	if (load_schema(o->schema, &schema) || load_keyset(o, &ks))
 		return EXIT_USAGE;
 	if (bulkhead_read_file(o->args[0], CONTENT_MAX, &buf, &len, &msg)) {
 		fprintf(stderr, "content %s\n", msg.text);
 		return EXIT_USAGE;
 	}
-	r = check_content(o->args[0], buf, len, &schema->s, &view);
+	/* without keys a signature is left unchecked, and the summary says so */
+	flags = ks ? 0 : BH_VALIDATE_SIG_UNCHECKED;
+	if (o->require_sig)
+		flags |= BH_VALIDATE_REQUIRE_SIG;
+	v = bulkhead_keyset_verifier(ks);
+	r = check_content(o->args[0], buf, len, &schema->s, flags, ks ? &v : NULL,
+			  &view);
 	if (r)
 		return r;
-	printf("content %s: valid: extension '%s', schema '%s' version %u, content version %llu, %u records\n",
+	signature_summary(&view, ks, sig, sizeof(sig));
+	printf("content %s: valid: extension '%s', schema '%s' version %u, content version %llu, %u records, %s\n",
 	       o->args[0], view.extension, view.schema_name, view.schema_version,
-	       (unsigned long long)view.content_version, view.record_count);
+	       (unsigned long long)view.content_version, view.record_count, sig);
 	return 0;
 }
 
@@ -227,7 +355,9 @@ static int cmd_content_dump(struct opts *o)
 		fprintf(stderr, "content %s\n", msg.text);
 		return EXIT_USAGE;
 	}
-	r = check_content(o->args[0], buf, len, NULL, &view);
+	/* the structure only: a signature is shown, not checked */
+	r = check_content(o->args[0], buf, len, NULL, BH_VALIDATE_SIG_UNCHECKED,
+			  NULL, &view);
 	if (r)
 		return r;
 	if (bulkhead_content_dump(&view, &doc, &msg)) {
@@ -454,6 +584,7 @@ int main(int argc, char **argv)
 		int (*fn)(struct opts *o);
 	} cmds[] = {
 		{ "content", "build", cmd_content_build },
+		{ "content", "sign", cmd_content_sign },
 		{ "content", "verify", cmd_content_verify },
 		{ "content", "dump", cmd_content_dump },
 		{ "content", "stage", cmd_content_stage },

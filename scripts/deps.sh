@@ -12,7 +12,7 @@ set -eu
 # debugfs and its JSON with jq, and reach it with ssh and curl.  python3
 # runs examples/ops/bulkhead-fleet-status in its test.  Both suites boot
 # kernels unpacked on the host (tests/unpack-kernel.sh: xz for 6.1, zstd
-# for 6.12, binutils' readelf).
+# for 6.12, binutils' readelf).  openssl makes the test signing keys.
 PKGS="
 build-essential pkgconf make gcc git
 linux-headers-amd64 linux-image-amd64
@@ -22,7 +22,7 @@ liburing-dev
 clang libclang-rt-14-dev
 qemu-system-x86 busybox-static cpio kmod dkms
 dpkg-dev debhelper dh-dkms lintian man-db
-mmdebstrap qemu-utils e2fsprogs jq python3 openssh-client curl xz-utils zstd
+mmdebstrap qemu-utils e2fsprogs jq python3 openssh-client curl xz-utils zstd openssl
 "
 
 missing=""
