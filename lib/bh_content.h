@@ -141,6 +141,7 @@ enum bh_err {
 	BH_E_BYTES,		/* bytes field too long or too short */
 	BH_E_RANGE,		/* integer outside the schema's bounds */
 	BH_E_ARGS,		/* the caller passed nonsense */
+	BH_E_ROLLBACK,		/* (intake, staging) version below the floor */
 	BH_E__COUNT
 };
 

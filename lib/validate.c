@@ -45,6 +45,7 @@ static const char *const bh_err_names[BH_E__COUNT] = {
 	[BH_E_BYTES] = "bad-bytes",
 	[BH_E_RANGE] = "out-of-range",
 	[BH_E_ARGS] = "bad-arguments",
+	[BH_E_ROLLBACK] = "rollback",
 };
 
 /**

@@ -5,6 +5,12 @@
  *   version                 module and content-format version (r)
  *   safe_mode               1 when every extension is refused (r)
  *   disable                 comma-separated refused names (rw)
+ *   keys                    enrol a DER X.509 certificate (w, one per
+ *                           write); the enrolled keys (r): trust.c
+ *   keys_sealed             1 once no more keys get in until reboot (rw)
+ *   allow_format1           1: format-1 content despite keys (rw)
+ *   floors                  "NAME VERSION": lowest version taken (rw)
+ *   require_signature       "NAME 1": unsigned content refused (rw)
  *   extensions/NAME/
  *     content               the intake (w), see intake.c
  *     content_version       the active content's version, 0 for none (r)
@@ -494,6 +500,11 @@ static const struct bh_file_desc bh_global_files[] = {
 	{ "version", 0444, &bh_version_fops },
 	{ "safe_mode", 0444, &bh_safe_mode_fops },
 	{ "disable", 0644, &bh_disable_fops },
+	{ "keys", 0600, &bh_keys_fops },
+	{ "keys_sealed", 0644, &bh_keys_sealed_fops },
+	{ "allow_format1", 0644, &bh_allow_format1_fops },
+	{ "floors", 0644, &bh_floors_fops },
+	{ "require_signature", 0644, &bh_require_sig_fops },
 };
 
 static struct dentry *bh_global[ARRAY_SIZE(bh_global_files)];

@@ -10,7 +10,10 @@
  * file runs the validator against the extension's schema and, only if the
  * content is valid, hands it to the extension; that write returns the
  * verdict.  A refusal leaves the previous content active and its reason
- * in last_error.
+ * in last_error.  The content must also be signed by a trusted key where
+ * policy asks for it, and not older than the extension's floor (trust.c):
+ * a signature is checked before the payload is read, the floor after the
+ * content is valid.
  *
  * One upload at a time: the content file is open for writing by one
  * open file description at a time; a second open() fails with EBUSY.
@@ -93,7 +96,9 @@ int bh_content_commit(struct bh_ext_state *st, void *buf, size_t len)
 {
 	bool retained = !buf;
 	struct bh_content view;
+	unsigned int flags;
 	struct bh_error e;
+	u64 floor;
 	int err;
 
 	err = bh_ext_lock(st, true);
@@ -123,9 +128,21 @@ int bh_content_commit(struct bh_ext_state *st, void *buf, size_t len)
 	}
 	if (retained) {
 		view = st->content_view;
-	} else if (bh_content_validate(buf, len, st->ext->schema, 0, &view, &e)) {
-		err = bh_refuse(st, -EBADMSG, &e);
-		goto err_free;
+	} else {
+		flags = bh_trust_policy(st->name, &floor);
+		if (bh_content_validate_signed(buf, len, st->ext->schema, flags,
+					       &bh_trust_verifier, &view, &e)) {
+			err = bh_refuse(st, -EBADMSG, &e);
+			goto err_free;
+		}
+		if (view.content_version < floor) {
+			e.code = BH_E_ROLLBACK;
+			snprintf(e.msg, sizeof(e.msg),
+				 "content version %llu is below the floor %llu (the last-known-good version)",
+				 view.content_version, floor);
+			err = bh_refuse(st, -EBADMSG, &e);
+			goto err_free;
+		}
 	}
 
 	err = bh_cb_enter(st, BH_OP_TAKE_CONTENT, view.content_version);

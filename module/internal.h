@@ -147,6 +147,14 @@ extern const struct file_operations bh_content_fops;
 int bh_content_commit(struct bh_ext_state *st, void *buf, size_t len);
 __printf(2, 3) void bh_set_last_error(struct bh_ext_state *st, const char *fmt, ...);
 
+/* trust.c */
+extern const struct bh_sig_verifier bh_trust_verifier;
+extern const struct file_operations bh_keys_fops, bh_keys_sealed_fops,
+	bh_allow_format1_fops, bh_floors_fops, bh_require_sig_fops;
+unsigned int bh_trust_policy(const char *name, u64 *ret_floor);
+int bh_trust_init(void);
+void bh_trust_exit(void);
+
 /* fs.c */
 int bh_fs_init(void);
 void bh_fs_exit(void);

@@ -49,9 +49,12 @@ static int __init bh_init(void)
 	err = bh_hash_init();
 	if (err)
 		return err;
-	err = bh_registry_init();
+	err = bh_trust_init();
 	if (err)
 		goto err_hash;
+	err = bh_registry_init();
+	if (err)
+		goto err_trust;
 	err = bh_fs_init();
 	if (err)
 		goto err_registry;
@@ -72,6 +75,8 @@ err_fs:
 	bh_fs_exit();
 err_registry:
 	bh_registry_exit();
+err_trust:
+	bh_trust_exit();
 err_hash:
 	bh_hash_exit();
 	return err;
@@ -83,6 +88,7 @@ static void __exit bh_exit(void)
 	bh_fault_exit();
 	bh_fs_exit();
 	bh_registry_exit();
+	bh_trust_exit();
 	bh_hash_exit();
 	pr_info("unloaded\n");
 }

@@ -23,6 +23,11 @@
  * MODE put: one write of the whole FILE; prints "put: ok N" or
  * "put: errno N (NAME)", the errno exactly as the kernel returned it.
  *
+ * MODE addkey: CONTENT is a keyring's serial number (as /proc/keys shows
+ * it, in hex): add FILE to it as an "asymmetric" key with add_key(2),
+ * going around the shim's keys file; prints "addkey: ok SERIAL" or
+ * "addkey: errno N (NAME)".
+ *
  * MODE reread: CONTENT is a file to read and FILE a shell command: read
  * CONTENT, run the command, read again from offset 0 through the same
  * descriptor (pread), and print both texts, each after a "--" line.
@@ -38,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -271,6 +277,19 @@ static int mode_put(const unsigned char *file, size_t len)
 	return 0;
 }
 
+static int mode_addkey(const unsigned char *file, size_t len)
+{
+	long serial, key;
+
+	serial = strtol(content, NULL, 16);
+	key = syscall(SYS_add_key, "asymmetric", NULL, file, len, serial);
+	if (key < 0)
+		printf("addkey: errno %d (%s)\n", errno, strerror(errno));
+	else
+		printf("addkey: ok %lx\n", key);
+	return 0;
+}
+
 static int mode_efault(const unsigned char *file, size_t len)
 {
 	long page = sysconf(_SC_PAGESIZE);
@@ -350,7 +369,7 @@ int main(int argc, char **argv)
 	uint64_t pl = PAYLOAD;
 
 	if (argc < 4 || argc > 5) {
-		fprintf(stderr, "usage: bh-race threads|fork|uring|efault|put|reread CONTENT FILE [ROUNDS]\n");
+		fprintf(stderr, "usage: bh-race threads|fork|uring|efault|put|addkey|reread CONTENT FILE [ROUNDS]\n");
 		return 2;
 	}
 	mode = argv[1];
@@ -362,6 +381,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (!strcmp(mode, "put"))
 		return mode_put(file, len);
+	if (!strcmp(mode, "addkey"))
+		return mode_addkey(file, len);
 	if (!strcmp(mode, "efault"))
 		return mode_efault(file, len);
 	if (len < HEADER_LEN)

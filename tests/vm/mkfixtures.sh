@@ -320,4 +320,94 @@ rm -f "$out/stress.json"
 	echo "rawparse-v2-21fields.bhc - 0"
 } >>"$out/stress.list"
 
-echo "mkfixtures: $(ls "$out"/*.bhc | wc -l) content files, $(wc -l <"$out/refusals.list") refusals in $out"
+# ---- signed content (scenario signed) -------------------------------------
+# Two RSA keys made here for this build: A is the one the guest enrols, B
+# a stranger.  The guest gets A's and B's certificates as DER (sig-a.der,
+# sig-b.der) and the files below.  signed-refusals.list: "NAME CLASS
+# REASON" lines, REASON a part of last_error with '_' for spaces; the
+# host's verifier (--cert A) must refuse each with the same class.
+keys=$(mktemp -d)
+trap 'rm -rf "$keys"' EXIT
+for k in a b; do
+	openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 \
+		-subj "/O=Bulkhead tests/CN=content key $k" \
+		-keyout "$keys/$k.key" -out "$keys/$k.pem" 2>/dev/null ||
+		die "openssl cannot make test key $k"
+	openssl x509 -in "$keys/$k.pem" -outform DER -out "$out/sig-$k.der" ||
+		die "openssl cannot convert test certificate $k"
+done
+cp "$keys/a.pem" "$out/sig-a.pem"
+# sign IN KEY OUT
+sign() {
+	"$ctl" content sign "$out/$1.bhc" --key "$keys/$2.key" --cert "$keys/$2.pem" \
+		-o "$out/$3.bhc" || die "$1.bhc does not sign with key $2"
+}
+for v in 1 2 3; do
+	sign "ew-v$v" a "ew-signed-v$v"
+done
+sign ew-v3 b ew-signed-by-b
+# format 1: ew-v2 with version 1 and the payload-only digest
+cp "$out/ew-v2.bhc" "$out/ew-v2-format1.bhc"
+put_le "$out/ew-v2-format1.bhc" 8 2 1
+esc=$(tail -c +161 "$out/ew-v2-format1.bhc" | sha256sum | cut -c1-64 | awk '{
+	h = "0123456789abcdef"
+	for (i = 1; i < 64; i += 2)
+		printf "\\%03o", (index(h, substr($0, i, 1)) - 1) * 16 + index(h, substr($0, i + 1, 1)) - 1
+}')
+put "$out/ew-v2-format1.bhc" 104 "$esc"
+
+: >"$out/signed-refusals.list"
+# signed_refusal NAME CLASS REASON
+signed_refusal() {
+	if msg=$("$ctl" content verify "$out/$1.bhc" --schema "$fx/execwatch.schema" \
+		--cert "$keys/a.pem" 2>&1); then
+		die "$1.bhc: the host verifier accepts it: $msg"
+	fi
+	case $msg in
+	*"($2)"*) ;;
+	*) die "$1.bhc: want refusal class $2, host says: $msg" ;;
+	esac
+	echo "$1 $2 $3" >>"$out/signed-refusals.list"
+}
+# resign NAME SIGFILE: ew-v3 carrying SIGFILE's bytes as its signature,
+# sig_len and digest right, so the signature check is what judges
+resign() {
+	cp "$out/ew-v3.bhc" "$out/$1.bhc"
+	put_le "$out/$1.bhc" 136 4 "$(wc -c <"$2")"
+	put_le "$out/$1.bhc" 140 4 1
+	fix_digest "$out/$1.bhc"
+	cat "$2" >>"$out/$1.bhc"
+}
+signed_refusal ew-signed-by-b signature "unknown_signer"
+# content_version 3 -> 4 in a signed file: the header no longer matches
+cp "$out/ew-signed-v3.bhc" "$out/ew-signed-bumped.bhc"
+put_le "$out/ew-signed-bumped.bhc" 88 8 4
+signed_refusal ew-signed-bumped signature "bad_signature"
+# the same, digest recomputed: still the signature
+cp "$out/ew-signed-bumped.bhc" "$out/ew-signed-bumped-redigest.bhc"
+fix_digest "$out/ew-signed-bumped-redigest.bhc"
+signed_refusal ew-signed-bumped-redigest signature "bad_signature"
+# a payload byte (the last: action 0 -> 1): the digest says so
+len=$(wc -c <"$out/ew-signed-v3.bhc")
+sig=$(($(od -An -tu4 -j136 -N4 "$out/ew-signed-v3.bhc")))
+cp "$out/ew-signed-v3.bhc" "$out/ew-signed-payload.bhc"
+put "$out/ew-signed-payload.bhc" $((len - sig - 1)) '\001'
+signed_refusal ew-signed-payload digest-mismatch "does_not_match"
+# malformed signatures: A's real one cut short, random bytes, a DER
+# SEQUENCE claiming 4 GiB, and CMS of the wrong content type (data)
+tail -c "$sig" "$out/ew-signed-v3.bhc" | head -c $((sig - 20)) >"$keys/cut.sig"
+resign ew-sig-truncated "$keys/cut.sig"
+signed_refusal ew-sig-truncated signature "malformed_PKCS#7"
+head -c 300 /dev/urandom >"$keys/junk.sig"
+resign ew-sig-junk "$keys/junk.sig"
+signed_refusal ew-sig-junk signature "refused"
+printf '\060\204\377\377\377\377\006\011' >"$keys/huge.sig"
+resign ew-sig-hugelen "$keys/huge.sig"
+signed_refusal ew-sig-hugelen signature "malformed_PKCS#7"
+head -c 160 "$out/ew-v3.bhc" >"$keys/hdr"
+openssl cms -data_create -binary -in "$keys/hdr" -outform DER -out "$keys/data.sig" ||
+	die "openssl cannot make a CMS data object"
+resign ew-sig-wrong-type "$keys/data.sig"
+signed_refusal ew-sig-wrong-type signature "refused"
+
+echo "mkfixtures: $(ls "$out"/*.bhc | wc -l) content files, $(wc -l <"$out/refusals.list") refusals, $(wc -l <"$out/signed-refusals.list") signed refusals in $out"
