@@ -28,7 +28,8 @@ VM_KVERS ?= $(shell for k in $$(ls /lib/modules 2>/dev/null | sort -V); do \
 MODULE_SRCS := $(shell find module -type f 2>/dev/null) $(wildcard lib/*.c lib/*.h)
 TEST_EXT_SRCS := $(shell find tests/extensions -type f 2>/dev/null)
 
-# libcrypto: content signatures (common/sign.c), which bulkheadctl signs and checks
+# libcrypto: content signatures (common/sign.c): bulkheadctl signs and checks
+# them, bulkhead-load reads the certificates it enrols
 PKGS      := json-c inih nettle zlib libkmod libcrypto
 # the tests' own, independent SHA-256 (fixture encoder, state checks)
 TEST_LIBS  = $(shell pkg-config --libs libcrypto 2>/dev/null) -lcmocka
@@ -251,7 +252,7 @@ install: $(BUILD)/bulkheadctl $(BUILD)/bulkhead-guard $(BUILD)/bulkhead-load
 	install -d $(DESTDIR)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/doc/bulkhead
 	install -m 0644 boot-guard/systemd/*.service boot-guard/systemd/*.timer \
 		loader/systemd/*.service $(DESTDIR)/lib/systemd/system/
-	install -d -m 0755 $(DESTDIR)/etc/bulkhead/extensions.d
+	install -d -m 0755 $(DESTDIR)/etc/bulkhead/extensions.d $(DESTDIR)/etc/bulkhead/keys
 	install -D -m 0644 boot-guard/systemd/90-bulkhead.conf $(DESTDIR)/etc/sysctl.d/90-bulkhead.conf
 	install -D -m 0644 boot-guard/systemd/bulkhead-watchdog.conf \
 		$(DESTDIR)/etc/systemd/system.conf.d/bulkhead-watchdog.conf

@@ -199,17 +199,28 @@ static int write_boot_decision(const struct bg_env *env, const struct bg_state *
 	_cleanup_free_ char *path = NULL, *text = NULL;
 	struct json_object *dis = json_object_new_array();
 	struct json_object *content = json_object_new_array();
+	struct json_object *floors = json_object_new_array();
 	struct bulkhead_msg msg;
 	char kbid[BG_BOOT_ID_LEN];
 	uint32_t i;
 	int err;
 
-	if (!o || !dis || !content || asprintf(&path, "%s/boot.json", env->state_dir) < 0)
+	if (!o || !dis || !content || !floors ||
+	    asprintf(&path, "%s/boot.json", env->state_dir) < 0)
 		goto err_nomem;
 	for (i = 0; i < st->nr_ext; i++) {
 		const struct bg_ext *e = &st->ext[i];
 		struct json_object *c;
 
+		/* the anti-rollback floor, whatever else is decided for it */
+		if (e->floor) {
+			c = json_object_new_object();
+			if (!c)
+				goto err_nomem;
+			json_object_object_add(c, "extension", json_object_new_string(e->name));
+			json_object_object_add(c, "floor", json_object_new_uint64(e->floor));
+			json_object_array_add(floors, c);
+		}
 		if (e->status == BG_EXT_DISABLED) {
 			json_object_array_add(dis, json_object_new_string(e->name));
 			continue;
@@ -238,6 +249,8 @@ static int write_boot_decision(const struct bg_env *env, const struct bg_state *
 	dis = NULL;
 	json_object_object_add(o, "content", content);
 	content = NULL;
+	json_object_object_add(o, "floors", floors);
+	floors = NULL;
 	if (asprintf(&text, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY)) < 0) {
 		text = NULL;
 		goto err_nomem;
@@ -250,6 +263,7 @@ static int write_boot_decision(const struct bg_env *env, const struct bg_state *
 err_nomem:
 	json_object_put(dis);
 	json_object_put(content);
+	json_object_put(floors);
 	bg_log(LOG_ERR, NULL, "boot decision: out of memory");
 	return -ENOMEM;
 }
@@ -554,9 +568,39 @@ static void do_shutdown(const struct bg_state *in, const struct bg_config *cfg,
 	       (unsigned long long)out->current_boot);
 }
 
+/*
+ * After "good": content that became last-known-good raised its floor in
+ * the state; raise the shim's too, so that this boot already refuses
+ * anything older.  The shim keeps a floor that is higher.  A shim that is
+ * not loaded gets the floors from the loader at the next boot.
+ */
+static void raise_shim_floors(const struct bg_env *env, const struct bg_state *st, void *arg)
+{
+	_cleanup_free_ char *path = NULL;
+	char line[BH_NAME_LEN + 32];
+	uint32_t i;
+	int err;
+
+	(void)arg;
+	if (asprintf(&path, "%s/floors", env->securityfs_dir) < 0 || access(path, F_OK))
+		return;
+	for (i = 0; i < st->nr_ext; i++) {
+		if (!st->ext[i].floor)
+			continue;
+		snprintf(line, sizeof(line), "%s %llu", st->ext[i].name,
+			 (unsigned long long)st->ext[i].floor);
+		err = bulkhead_write_pseudo_file(path, line);
+		/* EPERM: the shim's floor is higher already, which is fine */
+		if (err && err != -EPERM)
+			bg_log(LOG_WARNING, NULL, "%s: cannot raise the floor of %s to %llu: %s",
+			       path, st->ext[i].name, (unsigned long long)st->ext[i].floor,
+			       strerror(-err));
+	}
+}
+
 int bg_cmd_good(const struct bg_env *env)
 {
-	return simple_update(env, do_good, NULL, "good", NULL);
+	return simple_update(env, do_good, NULL, "good", raise_shim_floors);
 }
 
 int bg_cmd_shutdown(const struct bg_env *env)
@@ -923,6 +967,9 @@ int bg_cmd_status(const struct bg_env *env, bool json)
 		printf("  %-20s %-8s", e->name, e->status == BG_EXT_ENABLED ? "enabled" : "DISABLED");
 		print_version("active", e->active);
 		print_version("lkg", e->lkg);
+		/* the floor is the last-known-good unless an operator forced it lower */
+		if (e->floor != e->lkg)
+			print_version("floor", e->floor);
 		print_version("pending", e->pending);
 		print_version("pinned", e->pinned);
 		if (e->load_result[0])

@@ -581,6 +581,8 @@ void bg_policy_good(const struct bg_state *in, const struct bg_config *cfg,
 						e->name, e->lkg, e->active, why);
 				e->lkg = e->active;
 				e->lkg_since = now;
+				if (e->floor < e->lkg)
+					e->floor = e->lkg;
 			}
 			continue;
 		}

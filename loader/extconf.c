@@ -42,6 +42,7 @@ enum cfg_key {
 	K_CONTENT_LINK,
 	K_SCHEMA,
 	K_PARAMS,
+	K_REQUIRE_SIGNATURE,
 	NR_KEYS
 };
 
@@ -54,6 +55,7 @@ static const char *const key_names[NR_KEYS] = {
 	[K_CONTENT_LINK] = "content_link",
 	[K_SCHEMA] = "schema",
 	[K_PARAMS] = "params",
+	[K_REQUIRE_SIGNATURE] = "require_signature",
 };
 
 struct parse_state {
@@ -204,6 +206,11 @@ static int handler(void *user, const char *section, const char *key,
 			return parse_fail(st, "module '%s' is not a valid module name (1 to %d of A-Z a-z 0-9 _ -)",
 					  value, BL_MODULE_LEN);
 		strcpy(e->module, value);
+		return 1;
+	case K_REQUIRE_SIGNATURE:
+		if (bulkhead_parse_bool(value, &e->require_signature))
+			return parse_fail(st, "%s '%s' is not a boolean (yes, no, true, false, 1, 0)",
+					  key, value);
 		return 1;
 	case K_REQUIRED:
 	case K_REGISTERS:
@@ -371,6 +378,11 @@ static int parse_file(FILE *f, const char *path, struct parse_state *st,
 	if (st->ext.content_link && st->ext.registers) {
 		add_error(cfg, "config %s: line %d: content_link needs registers = no (it is for vendor modules that read their content themselves)",
 			  path, st->key_line[K_CONTENT_LINK]);
+		return 1;
+	}
+	if (st->ext.require_signature && !st->ext.registers) {
+		add_error(cfg, "config %s: line %d: require_signature needs registers = yes (the shim never sees a vendor module's content)",
+			  path, st->key_line[K_REQUIRE_SIGNATURE]);
 		return 1;
 	}
 	/* an oops names a module; the guard blames the extension of that name */
@@ -588,4 +600,73 @@ const struct bl_ext_config *bl_config_find(const struct bl_config *cfg,
 		if (bh_name_eq(cfg->ext[i].name, name))
 			return &cfg->ext[i];
 	return NULL;
+}
+
+struct trust_parse {
+	struct bl_trust_config *cfg;
+	bool seen;
+	char why[128];		/* the first problem; ini_parse_file says where */
+};
+
+static int trust_handler(void *user, const char *section, const char *key,
+			 const char *value)
+{
+	struct trust_parse *p = user;
+	bool in_trust = !strcmp(section, "trust");
+
+	if (!in_trust || strcmp(key, "allow_format1")) {
+		snprintf(p->why, sizeof(p->why), "unknown %s '%s' (only [trust] allow_format1)",
+			 in_trust ? "key" : "section", in_trust ? key : section);
+		return 0;
+	}
+	if (p->seen) {
+		snprintf(p->why, sizeof(p->why), "allow_format1 given twice");
+		return 0;
+	}
+	if (bulkhead_parse_bool(value, &p->cfg->allow_format1)) {
+		snprintf(p->why, sizeof(p->why),
+			 "allow_format1 '%s' is not a boolean (yes, no, true, false, 1, 0)", value);
+		return 0;
+	}
+	p->seen = true;
+	return 1;
+}
+
+/**
+ * bl_trust_config_load() - read /etc/bulkhead/trust.conf
+ * @path: the file; missing means the defaults (format 1 not allowed once
+ *	a key is enrolled)
+ * @ret: its allow_format1 is set; @ret->keys_dir is the caller's
+ * @msg: the reason on failure, with file and line
+ *
+ * Return: 0, or -EINVAL for a file with anything but one [trust]
+ * section's allow_format1 (@ret->allow_format1 is then false), or the
+ * negative errno of opening it.
+ */
+int bl_trust_config_load(const char *path, struct bl_trust_config *ret,
+			 struct bulkhead_msg *msg)
+{
+	struct trust_parse p = { .cfg = ret };
+	_cleanup_fclose_ FILE *f = NULL;
+	int line;
+
+	ret->allow_format1 = false;
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		bulkhead_msg_set(msg, "config %s: cannot open: %s", path, strerror(errno));
+		return -errno;
+	}
+	line = ini_parse_file(f, trust_handler, &p);
+	if (line > 0)
+		bulkhead_msg_set(msg, "config %s: line %d: %s", path, line,
+				 p.why[0] ? p.why : "not INI");
+	else if (line < 0)
+		bulkhead_msg_set(msg, "config %s: out of memory", path);
+	if (line) {
+		ret->allow_format1 = false;
+		return -EINVAL;
+	}
+	return 0;
 }

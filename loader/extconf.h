@@ -58,6 +58,7 @@ struct bl_ext_config {
 	char module[BL_MODULE_LEN + 1];
 	bool required;
 	bool registers;
+	bool require_signature;	/* the shim refuses its unsigned content */
 	char *content_dir;
 	char *content_link;
 	char *schema;
@@ -79,6 +80,20 @@ struct bl_config {
 	uint32_t nr_errors;
 	struct bulkhead_msg errors[BL_MAX_CONFIG_ERRORS];
 };
+
+/**
+ * struct bl_trust_config - /etc/bulkhead/trust.conf and the keys folder
+ * @keys_dir: certificates the loader enrols in the shim's keyring
+ * @allow_format1: [trust] allow_format1: take format-1 content even with
+ *	keys enrolled (a downgrade: its header is not covered)
+ */
+struct bl_trust_config {
+	const char *keys_dir;
+	bool allow_format1;
+};
+
+int bl_trust_config_load(const char *path, struct bl_trust_config *ret,
+			 struct bulkhead_msg *msg);
 
 int bl_config_load_dir(const char *dir, const char *state_dir, struct bl_config *ret);
 void bl_config_free(struct bl_config *cfg);

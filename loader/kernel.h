@@ -40,6 +40,10 @@ struct bl_kernel;
  * @write: write @text to the shim's file @file of extension @ext (@ext
  *	NULL: top level) in one write.  Returns 0, -ENOENT when the shim or
  *	the extension is not there, or the write's negative errno.
+ * @enrol: write @len bytes of one DER X.509 certificate to the shim's
+ *	top-level "keys" file in one write.  Returns 0 or the write's
+ *	negative errno (-EPERM sealed or Secure Boot, -EBADMSG not a
+ *	certificate the kernel takes, ...).
  * @release: free what the backend holds
  */
 struct bl_kernel_ops {
@@ -49,6 +53,7 @@ struct bl_kernel_ops {
 	int (*read)(struct bl_kernel *k, const char *ext, const char *file,
 		    char **ret_text, size_t *ret_len);
 	int (*write)(struct bl_kernel *k, const char *ext, const char *file, const char *text);
+	int (*enrol)(struct bl_kernel *k, const void *der, size_t len);
 	void (*release)(struct bl_kernel *k);
 };
 

@@ -16,15 +16,18 @@
  * blamed on the right extension at the next boot.  One extension's
  * failure never stops the others.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "content_json.h"
 #include "journal.h"
 #include "loader.h"
 #include "schema_file.h"
+#include "sign.h"
 #include "store.h"
 
 static const char *const result_names[BL_RES__COUNT] = {
@@ -249,6 +252,38 @@ int bl_decision_load(const char *path, struct bl_decision *ret, struct bulkhead_
 		d->content[i].version = json_object_get_uint64(v);
 		d->nr_content++;
 	}
+
+	/* optional: a guard of before floors writes none */
+	if (!json_object_object_get_ex(root, "floors", &a))
+		goto done;
+	if (json_object_get_type(a) != json_type_array ||
+	    json_object_array_length(a) > BG_MAX_EXT) {
+		bulkhead_msg_set(msg, "decision %s: 'floors' is not an array of at most %d entries",
+				 path, BG_MAX_EXT);
+		return -EBADMSG;
+	}
+	n = json_object_array_length(a);
+	for (i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(a, i);
+
+		if (json_object_get_type(c) != json_type_object) {
+			bulkhead_msg_set(msg, "decision %s: 'floors' entry %zu is not an object",
+					 path, i);
+			return -EBADMSG;
+		}
+		if (get_member(c, "extension", json_type_string, &v, path, msg) ||
+		    get_name(v, "extension", d->floors[i].extension, path, msg) ||
+		    get_member(c, "floor", json_type_int, &v, path, msg))
+			return -EBADMSG;
+		if (json_object_get_int64(v) < 0) {
+			bulkhead_msg_set(msg, "decision %s: floor of '%s' is negative",
+					 path, d->floors[i].extension);
+			return -EBADMSG;
+		}
+		d->floors[i].floor = json_object_get_uint64(v);
+		d->nr_floors++;
+	}
+done:
 	*ret = *d;
 	return 0;
 }
@@ -455,7 +490,8 @@ static int check_vendor_content(const struct bl_ext_config *e, const char *path,
 		fail(er, BL_RES_CONTENT_MISSING, "content %s", msg.text);
 		return -ENOENT;
 	}
-	if (bh_content_validate(buf, len, &schema->s, 0, &view, &err)) {
+	/* a vendor module reads its file itself: no shim checks a signature */
+	if (bh_content_validate(buf, len, &schema->s, BH_VALIDATE_SIG_UNCHECKED, &view, &err)) {
 		fail(er, BL_RES_CONTENT_REFUSED, "content %s: refused (%s): %s", path,
 		     bh_err_name(err.code), err.msg);
 		return -EBADMSG;
@@ -561,6 +597,116 @@ static void push_one(struct run *r, const struct bl_decision *d,
 	er->version = v;
 }
 
+/* the keys folder's certificates, by the rule `content verify --keys` uses */
+static int is_cert_name(const struct dirent *de)
+{
+	return bulkhead_cert_file_name(de->d_name);
+}
+
+static int byte_order(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* the first trust problem is the one reported; the boot is degraded */
+static __attribute__((format(printf, 2, 3))) void trust_warn(struct bl_report *rep,
+							     const char *fmt, ...)
+{
+	va_list ap;
+
+	rep->nr_trust_warnings++;
+	if (rep->trust_warning[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(rep->trust_warning, sizeof(rep->trust_warning), fmt, ap);
+	va_end(ap);
+}
+
+static void enrol_keys(const struct bl_ctx *c, struct bl_report *rep)
+{
+	struct bl_kernel *k = c->kernel;
+	struct dirent **list = NULL;
+	struct bulkhead_msg msg;
+	int i, n, err;
+
+	n = scandir(c->trust->keys_dir, &list, is_cert_name, byte_order);
+	if (n < 0) {
+		if (errno != ENOENT)
+			trust_warn(rep, "keys %s: cannot list: %s", c->trust->keys_dir,
+				   strerror(errno));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		_cleanup_free_ char *path = NULL;
+		_cleanup_free_ uint8_t *der = NULL;
+		size_t len;
+
+		if (asprintf(&path, "%s/%s", c->trust->keys_dir, list[i]->d_name) < 0) {
+			path = NULL;
+			trust_warn(rep, "keys %s: out of memory", c->trust->keys_dir);
+			continue;
+		}
+		if (bulkhead_cert_load_der(path, &der, &len, &msg)) {
+			trust_warn(rep, "%s: not enrolled", msg.text);
+			continue;
+		}
+		err = k->ops->enrol(k, der, len);
+		if (err)
+			trust_warn(rep, "key %s: the shim refused it: %s", path,
+				   err == -EPERM ? "the keyring is sealed, or Secure Boot takes keys from the machine keyring only" :
+				   strerror(-err));
+		else
+			rep->nr_keys++;
+	}
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+/*
+ * Before any extension loads: the keys of the keys folder, format 1 if
+ * trust.conf allows it, the extensions that require signatures and the
+ * floors, then the seal, which is written whatever failed before it: no
+ * key gets in later this boot.  A failure degrades the boot.
+ */
+static void trust_setup(const struct bl_ctx *c, const struct bl_decision *d,
+			struct bl_report *rep)
+{
+	struct bl_kernel *k = c->kernel;
+	char line[BH_NAME_LEN + 32];
+	uint32_t i;
+	int err;
+
+	if (c->trust && c->trust->keys_dir)
+		enrol_keys(c, rep);
+	if (c->trust && c->trust->allow_format1) {
+		err = k->ops->write(k, NULL, "allow_format1", "1");
+		if (err)
+			trust_warn(rep, "allow_format1: the shim refused it: %s", strerror(-err));
+	}
+	for (i = 0; i < c->cfg->nr_ext; i++) {
+		if (!c->cfg->ext[i].require_signature)
+			continue;
+		snprintf(line, sizeof(line), "%s 1", c->cfg->ext[i].name);
+		err = k->ops->write(k, NULL, "require_signature", line);
+		if (err)
+			trust_warn(rep, "require_signature for %s: the shim refused it: %s",
+				   c->cfg->ext[i].name, strerror(-err));
+	}
+	for (i = 0; i < d->nr_floors; i++) {
+		snprintf(line, sizeof(line), "%s %llu", d->floors[i].extension,
+			 (unsigned long long)d->floors[i].floor);
+		err = k->ops->write(k, NULL, "floors", line);
+		if (err)
+			trust_warn(rep, "floor %llu for %s: the shim refused it: %s",
+				   (unsigned long long)d->floors[i].floor,
+				   d->floors[i].extension, strerror(-err));
+	}
+	err = k->ops->write(k, NULL, "keys_sealed", "1");
+	if (err)
+		trust_warn(rep, "keys_sealed: the shim refused the seal: %s", strerror(-err));
+}
+
 /**
  * bl_load() - load the shim and the extensions as decided, push content
  * @c: configuration, kernel interface, state directory
@@ -608,6 +754,8 @@ int bl_load(const struct bl_ctx *c, const struct bl_decision *d, struct bl_repor
 			snprintf(rep->shim_error, sizeof(rep->shim_error), "%s", msg.text);
 	}
 
+	if (rep->shim_ok)
+		trust_setup(c, d, rep);
 	for (i = 0; i < c->cfg->nr_ext; i++)
 		insert_one(&r, d, &c->cfg->ext[i], rep->shim_ok, &rep->ext[i]);
 	for (i = 0; i < c->cfg->nr_ext; i++)
@@ -630,7 +778,7 @@ int bl_load(const struct bl_ctx *c, const struct bl_decision *d, struct bl_repor
 	else if (d->no_shim)
 		rep->exit_code = BL_EXIT_DEGRADED;
 	else if (rep->nr_failed || c->cfg->nr_errors || rep->journal_error[0] ||
-		 rep->shim_warning[0])
+		 rep->shim_warning[0] || rep->trust_warning[0])
 		rep->exit_code = BL_EXIT_DEGRADED;
 	else
 		rep->exit_code = BL_EXIT_OK;

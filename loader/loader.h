@@ -40,6 +40,11 @@ struct bl_decision {
 		char extension[BH_NAME_LEN + 1];
 		uint64_t version;
 	} content[BG_MAX_EXT];
+	uint32_t nr_floors;
+	struct {
+		char extension[BH_NAME_LEN + 1];
+		uint64_t floor;
+	} floors[BG_MAX_EXT];	/* anti-rollback, for the shim's floors file */
 	uint32_t nr_warnings;
 	struct bulkhead_msg warnings[BL_MAX_DECISION_WARNINGS];
 };
@@ -85,6 +90,9 @@ struct bl_report {
 	char shim_error[BULKHEAD_MSG_LEN];
 	char shim_warning[BULKHEAD_MSG_LEN];
 	char journal_error[BULKHEAD_MSG_LEN];
+	char trust_warning[BULKHEAD_MSG_LEN];	/* the first key or policy problem */
+	uint32_t nr_trust_warnings;
+	uint32_t nr_keys;			/* certificates the shim took */
 	struct bl_ext_report ext[BL_MAX_EXT];
 	uint32_t nr_loaded;
 	uint32_t nr_failed;
@@ -95,6 +103,7 @@ struct bl_report {
  * struct bl_ctx - what the loader and staging work with
  * @state_dir: the guard's state directory
  * @cfg: the extensions, in load order
+ * @trust: the keys folder and trust.conf; NULL for none and the defaults
  * @kernel: libkmod and securityfs, or a test's fake
  * @fsops: the journal's syscalls
  * @now: unix seconds (for people: decisions, changed_at)
@@ -104,6 +113,7 @@ struct bl_report {
 struct bl_ctx {
 	const char *state_dir;
 	const struct bl_config *cfg;
+	const struct bl_trust_config *trust;	/* NULL: no keys, defaults */
 	struct bl_kernel *kernel;
 	const struct bg_fsops *fsops;
 	int64_t now;

@@ -71,6 +71,12 @@ static void report(const struct bl_config *cfg, const struct bl_decision *d,
 	if (rep->journal_error[0])
 		bg_log(LOG_ERR, BL_MSGID_LOAD_FAILED, "%s; steps were taken unjournalled",
 		       rep->journal_error);
+	if (rep->trust_warning[0])
+		bg_log(LOG_ERR, BL_MSGID_LOAD_FAILED, "%s%s", rep->trust_warning,
+		       rep->nr_trust_warnings > 1 ? " (and more key or policy problems)" : "");
+	if (rep->shim_ok)
+		bg_log(LOG_INFO, NULL, "shim %s: %u key(s) enrolled, keyring sealed",
+		       BL_SHIM_MODULE, rep->nr_keys);
 	for (i = 0; i < cfg->nr_ext; i++) {
 		const struct bl_ext_config *e = &cfg->ext[i];
 		const struct bl_ext_report *er = &rep->ext[i];
@@ -117,6 +123,7 @@ int main(int argc, char **argv)
 	_cleanup_free_ struct bl_report *rep = calloc(1, sizeof(*rep));
 	_cleanup_free_ char *decision_path = NULL;
 	struct bl_kernel k = {};
+	struct bl_trust_config trust = {};
 	struct bulkhead_msg msg;
 	bool no_decision = false;
 	char why[BULKHEAD_MSG_LEN];
@@ -157,6 +164,10 @@ int main(int argc, char **argv)
 		bg_log(LOG_ERR, BL_MSGID_CONFIG, "%s; that extension is not loaded",
 		       cfg->errors[i].text);
 
+	trust.keys_dir = env.keys_dir;
+	if (bl_trust_config_load(env.trust_conf, &trust, &msg))
+		bg_log(LOG_ERR, BL_MSGID_CONFIG, "%s; format 1 content is not allowed", msg.text);
+
 	if (bl_decision_load(decision_path, d, &msg)) {
 		bg_log(LOG_CRIT, BL_MSGID_NO_DECISION, "%s: booting in safe mode", msg.text);
 		no_decision = true;
@@ -179,7 +190,7 @@ int main(int argc, char **argv)
 		bg_notify("READY=1\nSTATUS=failed: %s", msg.text);
 		return BL_EXIT_FAILED;
 	}
-	ctx = (struct bl_ctx){ .state_dir = state_dir, .cfg = cfg, .kernel = &k,
+	ctx = (struct bl_ctx){ .state_dir = state_dir, .cfg = cfg, .trust = &trust, .kernel = &k,
 			       .fsops = &bg_real_fsops, .now = bg_now() };
 	bg_notify("STATUS=loading %s and %u extension(s)%s", BL_SHIM_MODULE, cfg->nr_ext,
 		   d->safe_mode ? " (safe mode)" : "");

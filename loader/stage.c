@@ -87,7 +87,8 @@ static int check_file(const struct bl_ctx *c, const struct bl_ext_config *ec,
 		*ret_version = o->version;
 		return 0;
 	}
-	if (bh_content_validate(buf, len, &schema->s, 0, &view, &e)) {
+	/* a signature is the shim's to check, against its sealed keyring */
+	if (bh_content_validate(buf, len, &schema->s, BH_VALIDATE_SIG_UNCHECKED, &view, &e)) {
 		bulkhead_msg_set(msg, "content %s: refused (%s): %s (schema from %s)", o->file,
 				 bh_err_name(e.code), e.msg, origin);
 		return -EBADMSG;
@@ -161,6 +162,23 @@ static int push(const struct bl_ctx *c, const struct bl_ext_config *ec,
 	else if (err)
 		bl_kernel_shim_reason(c->kernel, ec->name, err, why, size);
 	return err;
+}
+
+/* the shim's anti-rollback floor for @name this boot; 0: none or no shim */
+static uint64_t shim_floor(const struct bl_ctx *c, const char *name)
+{
+	_cleanup_free_ char *text = NULL;
+	char *line, *save = NULL, word[BH_NAME_LEN + 1];
+	unsigned long long f;
+	uint64_t floor = 0;
+	size_t len;
+
+	if (c->kernel->ops->read(c->kernel, NULL, "floors", &text, &len))
+		return 0;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, "%31s %llu", word, &f) == 2 && !strcmp(word, name))
+			floor = f;
+	return floor;
 }
 
 struct link_arg {
@@ -277,8 +295,8 @@ int bl_stage(const struct bl_ctx *c, const struct bl_stage_opts *o,
 	enum bg_load_source src;
 	struct bulkhead_msg why;
 	char detail[BULKHEAD_MSG_LEN], reason[BULKHEAD_MSG_LEN];
-	char note[BULKHEAD_MSG_LEN + 64];
-	uint64_t v = 0, old_active, old_pending;
+	char note[BULKHEAD_MSG_LEN + 160];
+	uint64_t v = 0, old_active, old_pending, old_floor;
 	bool registered = false;
 	struct bg_ext *e;
 	size_t len;
@@ -317,11 +335,15 @@ int bl_stage(const struct bl_ctx *c, const struct bl_stage_opts *o,
 	}
 	old_active = e->active;
 	old_pending = e->pending;
+	old_floor = e->floor;
 	err = bg_stage_check(e, v, o->force, &why);
 	if (err) {
 		bulkhead_msg_set(msg, "content %s for %s: %s", o->file, ec->name, why.text);
 		return err;
 	}
+	/* --force below the floor: the operator's rollback lowers it */
+	if (v < e->floor)
+		e->floor = v;
 
 	/* step 3: stored and recorded as pending before anything is risked */
 	err = store_once(ec, o, v, buf, len, msg);
@@ -358,6 +380,11 @@ int bl_stage(const struct bl_ctx *c, const struct bl_stage_opts *o,
 				 ec->module);
 		}
 		make_active(c, st, e, v, false);
+	} else if (registered && v < shim_floor(c, ec->name)) {
+		/* the shim's floor only rises until reboot: not pushed now */
+		snprintf(detail, sizeof(detail), "the shim's floor for %s is %llu until reboot: it runs from the next boot",
+			 ec->name, (unsigned long long)shim_floor(c, ec->name));
+		make_active(c, st, e, v, false);
 	} else {
 		/* not registered: nothing to push now, and nothing to journal */
 		err = registered ? push(c, ec, st, v, buf, len, reason, sizeof(reason)) : -ENOENT;
@@ -376,6 +403,7 @@ int bl_stage(const struct bl_ctx *c, const struct bl_stage_opts *o,
 			 * names @v as pending, and its file must stay.
 			 */
 			e->pending = old_pending;
+			e->floor = old_floor;
 			if (!bg_state_save(c->state_dir, st, c->fsops, &why) &&
 			    v != e->active && v != e->lkg && v != e->pinned && v != e->chosen &&
 			    v != old_pending)
@@ -389,8 +417,13 @@ int bl_stage(const struct bl_ctx *c, const struct bl_stage_opts *o,
 		}
 	}
 
-	snprintf(note, sizeof(note), "content %llu staged%s: %s", (unsigned long long)v,
-		 o->force && v <= old_active ? " (forced)" : "", detail);
+	if (v < old_floor)
+		snprintf(note, sizeof(note), "content %llu staged (forced below the floor %llu, which is now %llu: a rollback, degraded): %s",
+			 (unsigned long long)v, (unsigned long long)old_floor,
+			 (unsigned long long)e->floor, detail);
+	else
+		snprintf(note, sizeof(note), "content %llu staged%s: %s", (unsigned long long)v,
+			 o->force && v <= old_active ? " (forced)" : "", detail);
 	bg_state_decide(st, st->current_boot, c->now, BG_ACT_STAGE, ec->name, old_active, v,
 			note);
 	err = bg_state_save(c->state_dir, st, c->fsops, msg);

@@ -43,6 +43,8 @@ void bg_env_init(struct bg_env *env)
 	env->proc_sys_kernel = test_override("BULKHEAD_PROC_SYS_KERNEL", "/proc/sys/kernel");
 	env->extensions_dir = test_override("BULKHEAD_EXTENSIONS_DIR",
 					    "/etc/bulkhead/extensions.d");
+	env->keys_dir = test_override("BULKHEAD_KEYS_DIR", "/etc/bulkhead/keys");
+	env->trust_conf = test_override("BULKHEAD_TRUST_CONF", "/etc/bulkhead/trust.conf");
 	env->modprobe_dir = test_override("BULKHEAD_MODPROBE_DIR", "/run/modprobe.d");
 	env->sysctl_dir = test_override("BULKHEAD_SYSCTL_DIR", "/run/sysctl.d");
 	env->securityfs_dir = test_override("BULKHEAD_SECURITYFS_DIR",

@@ -27,6 +27,8 @@ struct bg_env {
 	const char *cmdline;		/* /proc/cmdline; test: BULKHEAD_CMDLINE */
 	const char *proc_sys_kernel;	/* /proc/sys/kernel; test: BULKHEAD_PROC_SYS_KERNEL */
 	const char *extensions_dir;	/* /etc/bulkhead/extensions.d; test: BULKHEAD_EXTENSIONS_DIR */
+	const char *keys_dir;		/* /etc/bulkhead/keys; test: BULKHEAD_KEYS_DIR */
+	const char *trust_conf;		/* /etc/bulkhead/trust.conf; test: BULKHEAD_TRUST_CONF */
 	const char *modprobe_dir;	/* /run/modprobe.d; test: BULKHEAD_MODPROBE_DIR */
 	const char *sysctl_dir;		/* /run/sysctl.d; test: BULKHEAD_SYSCTL_DIR */
 	const char *securityfs_dir;	/* /sys/kernel/security/bulkhead; test: BULKHEAD_SECURITYFS_DIR */

@@ -251,6 +251,7 @@ static struct json_object *ext_json(const struct bg_ext *e)
 	    !add(o, "pending", json_object_new_uint64(e->pending)) ||
 	    !add(o, "lkg", json_object_new_uint64(e->lkg)) ||
 	    !add(o, "lkg_since", json_object_new_int64(e->lkg_since)) ||
+	    !add(o, "floor", json_object_new_uint64(e->floor)) ||
 	    !add(o, "chosen", json_object_new_uint64(e->chosen)) ||
 	    !add(o, "changed_at", json_object_new_int64(e->changed_at)) ||
 	    !add(o, "failures", json_object_new_int64(e->failures)) ||
@@ -615,6 +616,8 @@ int bg_state_decode(const char *text, size_t len, struct bg_state *ret,
 		e->pending = get_u64(&d, o, "pending");
 		e->lkg = get_u64(&d, o, "lkg");
 		e->lkg_since = get_i64(&d, o, "lkg_since");
+		/* a state from before floors: the last-known-good is one */
+		e->floor = has(&d, o, "floor") ? get_u64(&d, o, "floor") : e->lkg;
 		e->chosen = get_u64(&d, o, "chosen");
 		e->changed_at = get_i64(&d, o, "changed_at");
 		e->failures = get_u32(&d, o, "failures");
@@ -1154,15 +1157,21 @@ bool bg_ext_not_started(const struct bg_ext *e, uint64_t boot)
  * @force: the operator's --force
  * @msg: the reason on refusal (without the file's name)
  *
- * Return: 0, or -ESTALE for a version not above the active one or one
- * that crashed before (an updater that re-stages it would otherwise
- * restart the loop the guard ended); --force overrides both.
+ * Return: 0, or -ESTALE for a version below the floor (anti-rollback),
+ * not above the active one, or one that crashed before (an updater that
+ * re-stages it would otherwise restart the loop the guard ended); --force
+ * overrides all three.
  */
 int bg_stage_check(const struct bg_ext *e, uint64_t version, bool force,
 			  struct bulkhead_msg *msg)
 {
 	if (force)
 		return 0;
+	if (version < e->floor) {
+		bulkhead_msg_set(msg, "version %llu is below the floor %llu (its last-known-good content): a rollback (--force stages it anyway, lowers the floor and counts as degraded)",
+				 (unsigned long long)version, (unsigned long long)e->floor);
+		return -ESTALE;
+	}
 	if (version <= e->active) {
 		bulkhead_msg_set(msg, "version %llu is not above the active version %llu (--force stages it anyway)",
 				 (unsigned long long)version, (unsigned long long)e->active);

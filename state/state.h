@@ -150,6 +150,12 @@ struct bg_ext {
 	uint64_t pending;		/* staged, not yet active; 0: none */
 	uint64_t lkg;			/* last known good; 0: none */
 	int64_t lkg_since;
+	/*
+	 * Anti-rollback: the lowest content version the shim takes for it
+	 * (the loader sets it at boot).  Rises to @lkg with every
+	 * promotion; only an operator's forced staging lowers it.
+	 */
+	uint64_t floor;
 	uint64_t chosen;		/* what the loader pushes this boot */
 	int64_t changed_at;		/* last content or module change */
 	uint32_t failures;		/* attributed failures on @chosen */

@@ -279,6 +279,27 @@ static int fk_read(struct bl_kernel *k, const char *ext, const char *file,
 	return 0;
 }
 
+static bool fk_is_trust_file(const char *ext, const char *file)
+{
+	static const char *const names[] = {
+		"keys", "keys_sealed", "allow_format1", "floors", "require_signature",
+	};
+	size_t i;
+
+	for (i = 0; !ext && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(file, names[i]))
+			return true;
+	return false;
+}
+
+static int fk_trust(struct fake_kernel *fk, const char *file, const char *text)
+{
+	if (fk->nr_trust == FK_MAX_TRUST)
+		abort();
+	snprintf(fk->trust[fk->nr_trust++], FK_TRUST_LEN, "%s %s", file, text);
+	return fk->trust_result;
+}
+
 /* a write lands in the stand-in directory; the top level must exist already */
 static int fk_write_file(struct bl_kernel *k, const char *ext, const char *file, const char *text)
 {
@@ -287,6 +308,8 @@ static int fk_write_file(struct bl_kernel *k, const char *ext, const char *file,
 	char *path, *name;
 	int err;
 
+	if (fk_is_trust_file(ext, file))
+		return fk_trust(fk, file, text);
 	if (asprintf(&name, "%s%s%s", ext ? ext : "", ext ? "/" : "", file) < 0)
 		abort();
 	c = fk_record(fk, FK_WRITE, name);
@@ -307,6 +330,16 @@ static int fk_write_file(struct bl_kernel *k, const char *ext, const char *file,
 	return err;
 }
 
+/* a certificate: a trust write, recorded by its size */
+static int fk_enrol(struct bl_kernel *k, const void *der, size_t len)
+{
+	char text[32];
+
+	(void)der;
+	snprintf(text, sizeof(text), "<%zu bytes>", len);
+	return fk_trust(k->priv, "keys", text);
+}
+
 /* the fake outlives the loader's use of it: fk_free() releases it */
 static void fk_release(struct bl_kernel *k)
 {
@@ -318,6 +351,7 @@ static const struct bl_kernel_ops fk_ops = {
 	.push = fk_push,
 	.read = fk_read,
 	.write = fk_write_file,
+	.enrol = fk_enrol,
 	.release = fk_release,
 };
 
@@ -406,6 +440,23 @@ void fk_push_result(struct fake_kernel *fk, const char *ext, int err, const char
 void fk_unregister(struct fake_kernel *fk, const char *ext)
 {
 	fk_add_rule(fk->unregistered, &fk->nr_unregistered, ext, -ENOENT, NULL);
+}
+
+/**
+ * fk_find_trust() - where a trust write was made
+ * @fk: the fake
+ * @entry: "FILE TEXT" as recorded in @fk->trust
+ *
+ * Return: its index in @fk->trust, or -1.
+ */
+int fk_find_trust(const struct fake_kernel *fk, const char *entry)
+{
+	unsigned int i;
+
+	for (i = 0; i < fk->nr_trust; i++)
+		if (!strcmp(fk->trust[i], entry))
+			return (int)i;
+	return -1;
 }
 
 /**

@@ -29,6 +29,8 @@
 
 #define FK_MAX_CALLS	128
 #define FK_MAX_RULES	32
+#define FK_MAX_TRUST	64
+#define FK_TRUST_LEN	96
 
 enum fk_kind {
 	FK_INSERT,
@@ -77,6 +79,12 @@ struct fk_rule {
  * @calls: every insert and push, in order
  * @hook: see fk_hook_fn; NULL: none
  * @hook_data: passed to @hook
+ * @nr_trust: entries in @trust
+ * @trust: the writes to the shim's trust files (keys, keys_sealed,
+ *	allow_format1, floors, require_signature), in order, as "FILE TEXT"
+ *	("keys <N bytes>" for a certificate), kept apart from @calls so that
+ *	the order of inserts and pushes reads the same with or without them
+ * @trust_result: what a write to a trust file returns; 0 by default
  */
 struct fake_kernel {
 	struct bl_kernel k;
@@ -85,6 +93,9 @@ struct fake_kernel {
 	struct fk_call calls[FK_MAX_CALLS];
 	fk_hook_fn hook;
 	void *hook_data;
+	unsigned int nr_trust;
+	char trust[FK_MAX_TRUST][FK_TRUST_LEN];
+	int trust_result;
 	/* private: the configured failures */
 	unsigned int nr_insert_rules, nr_push_rules, nr_unregistered;
 	struct fk_rule insert_rules[FK_MAX_RULES];
@@ -103,6 +114,7 @@ char *fk_path(const struct fake_kernel *fk, const char *ext, const char *file);
 int fk_put(struct fake_kernel *fk, const char *ext, const char *file, const char *text);
 
 int fk_find(const struct fake_kernel *fk, enum fk_kind kind, const char *name);
+int fk_find_trust(const struct fake_kernel *fk, const char *entry);
 unsigned int fk_count(const struct fake_kernel *fk, enum fk_kind kind);
 
 #endif /* BH_TEST_FAKE_KERNEL_H */

@@ -948,6 +948,111 @@ static void load_exits_degraded_for_refused_config_files(void **state)
 	assert_int_equal(t->rep.nr_failed, 0);
 }
 
+/* ---- trust: keys, policy, the seal ----------------------------------------- */
+
+static void decision_load_reads_floors(void **state)
+{
+	struct t *t = *state;
+	struct bl_decision *d = own(calloc(1, sizeof(*d)));
+	struct bulkhead_msg msg;
+	char *path = decision_file(t, "{\"format\":1,\"boot_id\":3,\"safe_mode\":false,"
+				   "\"disable\":[],\"content\":[],"
+				   "\"floors\":[{\"extension\":\"bh_a\",\"floor\":7}]}");
+
+	assert_int_equal(bl_decision_load(path, d, &msg), 0);
+	assert_int_equal(d->nr_floors, 1);
+	assert_string_equal(d->floors[0].extension, "bh_a");
+	assert_int_equal(d->floors[0].floor, 7);
+	path = decision_file(t, "{\"format\":1,\"boot_id\":3,\"safe_mode\":false,"
+			     "\"disable\":[],\"content\":[],"
+			     "\"floors\":[{\"extension\":\"bh_a\",\"floor\":-1}]}");
+	assert_int_equal(bl_decision_load(path, d, &msg), -EBADMSG);
+	assert_contains(msg.text, "floor of 'bh_a' is negative");
+}
+
+/* how far the trust step had got when each module went in */
+static void count_trust_at_insert(struct fake_kernel *fk, const struct fk_call *c, void *data)
+{
+	unsigned int *at = data;
+
+	if (c->kind == FK_INSERT && strcmp(c->name, "bulkhead"))
+		*at = fk->nr_trust;
+}
+
+static void load_sets_the_shims_trust_and_seals_it_before_any_extension(void **state)
+{
+	struct t *t = *state;
+	struct bl_trust_config trust = { .allow_format1 = true };
+	unsigned int at_insert = 0;
+
+	add_ext(t, "bh_a")->require_signature = true;
+	add_ext(t, "bh_b");
+	t->d.nr_floors = 1;
+	snprintf(t->d.floors[0].extension, sizeof(t->d.floors[0].extension), "bh_b");
+	t->d.floors[0].floor = 12;
+	t->ctx.trust = &trust;
+	t->fk->hook = count_trust_at_insert;
+	t->fk->hook_data = &at_insert;
+
+	assert_int_equal(load(t), BL_EXIT_OK);
+	assert_int_equal(t->fk->nr_trust, 4);
+	assert_string_equal(t->fk->trust[0], "allow_format1 1");
+	assert_string_equal(t->fk->trust[1], "require_signature bh_a 1");
+	assert_string_equal(t->fk->trust[2], "floors bh_b 12");
+	assert_string_equal(t->fk->trust[3], "keys_sealed 1");
+	assert_int_equal(at_insert, 4);
+	assert_string_equal(t->rep.trust_warning, "");
+}
+
+static void load_seals_even_an_empty_trust(void **state)
+{
+	struct t *t = *state;
+
+	add_ext(t, "bh_a");
+	assert_int_equal(load(t), BL_EXIT_OK);
+	assert_int_equal(t->fk->nr_trust, 1);
+	assert_string_equal(t->fk->trust[0], "keys_sealed 1");
+}
+
+static void load_names_a_key_file_it_cannot_read_and_still_seals(void **state)
+{
+	struct t *t = *state;
+	struct bl_trust_config trust = { .keys_dir = fmt("%s/keys", t->root) };
+
+	add_ext(t, "bh_a");
+	assert_int_equal(mkdir(trust.keys_dir, 0755), 0);
+	put_file(fmt("%s/vendor.pem", trust.keys_dir), "not a certificate\n", 18);
+	put_file(fmt("%s/README", trust.keys_dir), "ignored\n", 8);
+	t->ctx.trust = &trust;
+
+	assert_int_equal(load(t), BL_EXIT_DEGRADED);
+	assert_contains(t->rep.trust_warning, "/keys/vendor.pem");
+	assert_contains(t->rep.trust_warning, "not enrolled");
+	assert_int_equal(t->rep.nr_keys, 0);
+	assert_int_equal(fk_find_trust(t->fk, "keys_sealed 1"), (int)t->fk->nr_trust - 1);
+	assert_int_equal(t->rep.ext[0].result, BL_RES_LOADED);
+}
+
+static void load_reports_a_seal_the_shim_refuses(void **state)
+{
+	struct t *t = *state;
+
+	add_ext(t, "bh_a");
+	t->fk->trust_result = -EPERM;
+	assert_int_equal(load(t), BL_EXIT_DEGRADED);
+	assert_contains(t->rep.trust_warning, "keys_sealed: the shim refused the seal");
+}
+
+static void load_without_the_shim_touches_no_trust_file(void **state)
+{
+	struct t *t = *state;
+
+	add_ext(t, "bh_a");
+	t->d.safe_mode = t->d.no_shim = true;
+	load(t);
+	assert_int_equal(t->fk->nr_trust, 0);
+}
+
 static void load_exits_ok_with_nothing_configured(void **state)
 {
 	struct t *t = *state;
@@ -1875,6 +1980,12 @@ int main(void)
 		T(load_exits_failed_when_required_content_is_refused),
 		T(load_exits_ok_when_a_required_extension_is_disabled),
 		T(load_exits_degraded_for_refused_config_files),
+		T(decision_load_reads_floors),
+		T(load_sets_the_shims_trust_and_seals_it_before_any_extension),
+		T(load_seals_even_an_empty_trust),
+		T(load_names_a_key_file_it_cannot_read_and_still_seals),
+		T(load_reports_a_seal_the_shim_refuses),
+		T(load_without_the_shim_touches_no_trust_file),
 		T(load_exits_ok_with_nothing_configured),
 		T(load_pushes_only_after_every_insert),
 		T(load_pushes_the_chosen_version_from_the_store),

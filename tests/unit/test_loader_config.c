@@ -303,6 +303,48 @@ static void keeps_good_files_when_one_is_bad(void **state)
 	assert_null(bl_config_find(&f->cfg, "bh_x"));
 }
 
+static void reads_require_signature(void **state)
+{
+	struct fx *f = *state;
+
+	put(f, "50-x.conf", GOOD_A "require_signature = yes\n");
+	load(f);
+	assert_int_equal(f->cfg.nr_errors, 0);
+	assert_true(f->cfg.ext[0].require_signature);
+}
+
+static void refuses_require_signature_for_a_vendor_module(void **state)
+{
+	assert_refused(*state, "[extension]\nname = bh_x\nregisters = no\nrequire_signature = yes\n",
+		       "line 4: require_signature needs registers = yes (the shim never sees a vendor module's content)");
+}
+
+/* trust.conf: one key, allow_format1, in [trust]; missing means no */
+static void trust_conf_reads_allow_format1_and_refuses_the_rest(void **state)
+{
+	struct fx *f = *state;
+	struct bl_trust_config tc = { 0 };
+	struct bulkhead_msg msg;
+	char path[64];
+
+	snprintf(path, sizeof(path), "%s/trust.conf", f->root);
+	assert_int_equal(bl_trust_config_load(path, &tc, &msg), 0);
+	assert_false(tc.allow_format1);
+	put(f, "trust.conf", "; the vendor still ships format 1\n[trust]\nallow_format1 = yes\n");
+	assert_int_equal(bl_trust_config_load(path, &tc, &msg), 0);
+	assert_true(tc.allow_format1);
+	put(f, "trust.conf", "[trust]\nallow_format1 = yes\nkeys = /tmp\n");
+	assert_int_equal(bl_trust_config_load(path, &tc, &msg), -EINVAL);
+	assert_false(tc.allow_format1);
+	assert_string_equal(strstr(msg.text, "line 3"), "line 3: unknown key 'keys' (only [trust] allow_format1)");
+	put(f, "trust.conf", "[trust]\nallow_format1 = perhaps\n");
+	assert_int_equal(bl_trust_config_load(path, &tc, &msg), -EINVAL);
+	assert_string_equal(strstr(msg.text, "line 2"), "line 2: allow_format1 'perhaps' is not a boolean (yes, no, true, false, 1, 0)");
+	put(f, "trust.conf", "[extension]\nallow_format1 = no\n");
+	assert_int_equal(bl_trust_config_load(path, &tc, &msg), -EINVAL);
+	assert_contains(msg.text, "unknown section 'extension'");
+}
+
 static void refuses_unknown_key_with_file_and_line(void **state)
 {
 	assert_refused(*state, "[extension]\nname = bh_x\nmodule = m\nmodle = m\n",
@@ -640,6 +682,9 @@ int main(void)
 		T(unlistable_dir_is_an_error_with_reason),
 		T(zeroes_result_first),
 		T(keeps_good_files_when_one_is_bad),
+		T(reads_require_signature),
+		T(refuses_require_signature_for_a_vendor_module),
+		T(trust_conf_reads_allow_format1_and_refuses_the_rest),
 		T(refuses_unknown_key_with_file_and_line),
 		T(refuses_non_boolean),
 		T(refuses_bad_extension_name),

@@ -1767,6 +1767,55 @@ static void probation_is_running_time_whatever_the_rtc_does(void **state)
 	assert_int_equal(ext_named(m.st, X)->lkg, 5);
 }
 
+/*
+ * Anti-rollback: the floor rises to the last-known-good with every
+ * promotion and never falls on its own; the guard's rollback goes to the
+ * last-known-good, which is at the floor, so recovery is never below it.
+ */
+static void promotion_raises_the_floor_and_rollback_lands_on_it(void **state)
+{
+	static const struct row r = {
+		.last = REACHED_GOOD,
+		.ext = { { X, .active = 4, .lkg = 4, .changed_ago = DAY }, Y_OLD },
+	};
+	struct bg_evidence none = evidence(BG_EV_NONE, NULL, NULL, 0);
+	struct bg_evidence crash = evidence(BG_EV_SHIM_FAULT, X, "event", 6);
+	struct machine m;
+	struct bg_ext *x;
+
+	(void)state;
+	machine_init(&m, &r);
+	x = ext_named(m.st, X);
+	x->floor = 4;
+	/* 5 runs from now, serves its probation, becomes last-known-good */
+	x->active = x->chosen = x->load_version = 5;
+	x->active_since = x->changed_at = m.now;
+	x->load_uptime = m.uptime;
+	machine_wait(&m, m.cfg.probation);
+	machine_good(&m);
+	assert_int_equal(ext_named(m.st, X)->lkg, 5);
+	assert_int_equal(ext_named(m.st, X)->floor, 5);
+	/* the next boot stages 6, which crashes the machine before good:
+	 * back to 5, and the floor stays */
+	machine_shutdown(&m);
+	machine_boot(&m, &none);
+	x = ext_named(m.st, X);
+	x->active = x->chosen = x->load_version = 6;
+	x->active_since = x->changed_at = m.now;
+	x->load_uptime = m.uptime;
+	machine_wait(&m, 60);
+	machine_boot(&m, &crash);
+	x = ext_named(m.st, X);
+	assert_int_equal(x->chosen, 5);
+	assert_int_equal(x->floor, 5);
+	assert_true(x->chosen >= x->floor);
+	machine_wait(&m, m.cfg.probation);
+	machine_good(&m);
+	machine_shutdown(&m);
+	machine_boot(&m, &none);
+	assert_int_equal(ext_named(m.st, X)->floor, 5);
+}
+
 static void boot_ids_increase_and_history_keeps_the_newest(void **state)
 {
 	static const struct row r = { .last = NO_BOOT };
@@ -2210,6 +2259,7 @@ int main(void)
 		T(operator_enable_leaves_safe_mode),
 		T(operator_enable_takes_content_staged_while_off),
 		T(operator_enable_keeps_crashed_content_out),
+		T(promotion_raises_the_floor_and_rollback_lands_on_it),
 	};
 #undef T
 	/* one cmocka test per row, named after the row */

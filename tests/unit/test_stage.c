@@ -783,6 +783,66 @@ static void stage_refused_by_the_shim_restores_the_earlier_pending_content(void 
 	assert_true(in_store(t->e, 12));
 }
 
+/* the usual machine with its anti-rollback floor at @floor */
+static struct bg_state *usual_with_floor(struct t *t, uint64_t floor)
+{
+	struct bg_state *st = usual(t);
+
+	bg_state_ext(st, EXT, false)->floor = floor;
+	save(t, st);
+	return st;
+}
+
+static void stage_refuses_a_version_below_the_floor(void **state)
+{
+	struct t *t = *state;
+
+	usual_with_floor(t, 8);
+	refused(t, EXT, content_file(t, make_content(EXT, 7), "c7"), false, 0, -ESTALE,
+		"version 7 is below the floor 8 (its last-known-good content): a rollback");
+}
+
+static void stage_with_force_below_the_floor_lowers_it_as_a_logged_decision(void **state)
+{
+	struct t *t = *state;
+	struct bl_stage_result res;
+	struct bulkhead_msg msg;
+	struct bg_state *st;
+	struct bg_ext *e;
+
+	usual_with_floor(t, 8);
+	assert_int_equal(stage(t, EXT, content_file(t, make_content(EXT, 7), "c7"), true, 0, &res,
+			       &msg), 0);
+	assert_string_equal(res.outcome, "active");
+	st = load_state(t);
+	e = bg_state_ext(st, EXT, false);
+	assert_int_equal(e->floor, 7);
+	assert_int_equal(e->active, 7);
+	assert_contains(st->decisions[st->nr_decisions - 1].reason,
+			"forced below the floor 8, which is now 7: a rollback, degraded");
+}
+
+/* within a boot the shim's floor only rises: older content waits for a reboot */
+static void stage_below_the_shims_floor_runs_from_the_next_boot(void **state)
+{
+	struct t *t = *state;
+	struct bl_stage_result res;
+	struct bulkhead_msg msg;
+	struct bg_ext *e;
+
+	usual_with_floor(t, 10);
+	assert_int_equal(fk_put(t->fk, NULL, "floors", "bh_other 3\n" EXT " 10\n"), 0);
+	assert_int_equal(stage(t, EXT, content_file(t, make_content(EXT, 9), "c9"), true, 0, &res,
+			       &msg), 0);
+	assert_string_equal(res.outcome, "active");
+	assert_contains(res.detail, "floor for " EXT " is 10 until reboot: it runs from the next boot");
+	assert_int_equal(fk_count(t->fk, FK_PUSH), 0);
+	e = state_ext(t, EXT);
+	assert_int_equal(e->active, 9);
+	assert_int_equal(e->chosen, 10);
+	assert_int_equal(e->floor, 9);
+}
+
 static void stage_for_an_extension_not_registered_now_is_active_at_its_next_load(void **state)
 {
 	struct t *t = *state;
@@ -1233,6 +1293,9 @@ int main(void)
 		T(stage_refuses_a_version_not_above_the_active_one),
 		T(stage_with_force_takes_a_version_not_above_the_active_one),
 		T(stage_refuses_a_version_that_crashed_before),
+		T(stage_refuses_a_version_below_the_floor),
+		T(stage_with_force_below_the_floor_lowers_it_as_a_logged_decision),
+		T(stage_below_the_shims_floor_runs_from_the_next_boot),
 		T(stage_refuses_other_bytes_under_a_stored_version),
 		T(stage_refuses_opaque_vendor_content_without_a_version),
 		T(stage_refuses_a_version_option_the_file_contradicts),

@@ -484,6 +484,39 @@ static void state_from_before_the_uptime_fields_loads(void **state)
 }
 
 /*
+ * A state written before anti-rollback floors: each extension's floor is
+ * its last-known-good version, the lowest content the guard ever rolls
+ * back to.
+ */
+static void state_from_before_floors_takes_the_last_known_good(void **state)
+{
+	struct bg_state *st = full_state(), *back = new_state();
+	struct bulkhead_msg msg = { "" };
+	struct file f = encode(st);
+	size_t h = header_len(&f);
+	struct json_object *root = json_tokener_parse(fmt("%.*s", (int)(f.len - h), f.data + h));
+	struct json_object *a;
+	const char *text;
+	size_t i;
+	uint32_t k;
+
+	(void)state;
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "extensions", &a));
+	for (i = 0; i < json_object_array_length(a); i++)
+		json_object_object_del(json_object_array_get_idx(a, i), "floor");
+	text = fmt("%s", json_object_to_json_string(root));
+	json_object_put(root);
+	assert_null(strstr(text, "floor"));
+	assert_int_equal(bg_state_decode(text, strlen(text), back, &msg), 0);
+	for (k = 0; k < st->nr_ext; k++) {
+		assert_int_not_equal(st->ext[k].lkg, 0);
+		st->ext[k].floor = st->ext[k].lkg;
+	}
+	assert_memory_equal(back, st, sizeof(*st));
+}
+
+/*
  * A state written before the decisions were counted: the counts start
  * from the decisions its log still holds, and then only grow.
  */
@@ -1602,6 +1635,7 @@ int main(void)
 		T(round_trip_of_a_zeroed_state),
 		T(state_from_before_the_uptime_fields_loads),
 		T(state_from_before_the_decision_counts_counts_its_log),
+		T(state_from_before_floors_takes_the_last_known_good),
 		T(decision_counts_of_an_unknown_action_are_ignored),
 		T(header_line_names_format_digest_and_length),
 		T(decode_refuses_without_touching_result),

@@ -24,13 +24,20 @@
 #           held; a clean reboot.
 #   boot 6: still disabled (5 does not end it); good; the machine is
 #           healthy: no failed boot, only the disable reported.
+#
+# All the content is signed by the vendor's key, which the machine holds
+# in /etc/bulkhead/keys, and bh_takeoops requires signed content: every
+# boot the loader enrols the key and seals the shim's keyring, an
+# unsigned copy is refused, and the floor (content 1, once it is
+# last-known-good) is where every rollback lands.
 export PATH=/bin:/sbin
 TAG=restage-loop
 STATE=/var/lib/bulkhead
 GUARD=/vm/bin/bulkhead-guard
 CTL=/vm/bin/bulkheadctl
 LOAD=/vm/bin/bulkhead-load
-EXTD=/sys/kernel/security/bulkhead/extensions/bh_takeoops
+BHFS=/sys/kernel/security/bulkhead
+EXTD=$BHFS/extensions/bh_takeoops
 FX=/vm/fixtures
 
 . /vm/common.sh
@@ -93,9 +100,18 @@ case $boot in
 	step b1-load $LOAD
 	expect_eq b1-load-rc 0 "$rc"
 	expect_eq b1-content-1 1 "$(cat $EXTD/content_version 2>/dev/null)"
+	expect_contains b1-key-enrolled "takeoops vendor" "$(cat $BHFS/keys)"
+	expect_eq b1-sealed 1 "$(cat $BHFS/keys_sealed)"
+	expect_eq b1-signature-required "bh_takeoops 1" "$(cat $BHFS/require_signature)"
 	step b1-good $GUARD good
 	status_flat
 	expect_eq b1-lkg-1 "1 0" "$(x lkg) $status_rc"
+	expect_eq b1-floor-1 "1 bh_takeoops 1" "$(x floor) $(cat $BHFS/floors)"
+	# the same content unsigned: the shim refuses it, 1 stays
+	step b1-unsigned $CTL content stage bh_takeoops $FX/takeoops-v4-oops-unsigned.bhc
+	expect_eq b1-unsigned-refused 1 "$rc"
+	expect_contains b1-unsigned-why "unsigned, and a signature is required" "$(cat /tmp/b1-unsigned.err)"
+	expect_eq b1-unsigned-kept-1 1 "$(cat $EXTD/content_version 2>/dev/null)"
 	crash b1 $CTL content stage bh_takeoops $FX/takeoops-v2-oops.bhc
 	;;
 2)
@@ -103,6 +119,9 @@ case $boot in
 	step b2-load $LOAD
 	expect_eq b2-load-rc 0 "$rc"
 	expect_eq b2-content-1 1 "$(cat $EXTD/content_version 2>/dev/null)"
+	# the rollback to 1 went through the floor the loader set from the state
+	expect_eq b2-floor-set-at-boot "bh_takeoops 1" "$(cat $BHFS/floors)"
+	expect_eq b2-sealed 1 "$(cat $BHFS/keys_sealed)"
 	step b2-good $GUARD good
 	status_flat
 	expect_eq b2-strike-1 "1 2 enabled" "$(x strikes) $(x 'crashed_versions[0]') $(x status)"

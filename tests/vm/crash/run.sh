@@ -162,8 +162,25 @@ if [ "$scenario" = restage-loop ]; then
 	depmod -b "$root" "$kver" 2>&1 | grep -v 'could not open' >&2 || true
 	[ -s "$root/lib/modules/$kver/modules.dep" ] || die "depmod made no modules.dep"
 	cp "$fx/takeoops.schema" "$root/etc/bulkhead/"
-	printf '[extension]\nname = bh_takeoops\nmodule = bh_takeoops\nschema = /etc/bulkhead/takeoops.schema\n' \
+	printf '[extension]\nname = bh_takeoops\nmodule = bh_takeoops\nschema = /etc/bulkhead/takeoops.schema\nrequire_signature = yes\n' \
 		>"$root/etc/bulkhead/extensions.d/10-takeoops.conf"
+	# the vendor signs its content; the machine has the vendor's key in
+	# /etc/bulkhead/keys, and the shim refuses bh_takeoops's unsigned
+	# content: the loop must end the same way with signed content, the
+	# guard's rollbacks landing on the anti-rollback floor
+	keys=$out/keys
+	rm -rf "$keys"
+	mkdir -p "$keys" "$root/etc/bulkhead/keys"
+	openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 \
+		-subj "/O=Bulkhead tests/CN=takeoops vendor" \
+		-keyout "$keys/vendor.key" -out "$root/etc/bulkhead/keys/takeoops-vendor.pem" \
+		2>/dev/null || die "openssl cannot make the vendor's key"
+	for c in takeoops-v1 takeoops-v2-oops takeoops-v4-oops takeoops-v5-oops; do
+		mv "$root/vm/fixtures/$c.bhc" "$root/vm/fixtures/$c-unsigned.bhc"
+		"$build/bulkheadctl" content sign "$root/vm/fixtures/$c-unsigned.bhc" \
+			--key "$keys/vendor.key" --cert "$root/etc/bulkhead/keys/takeoops-vendor.pem" \
+			-o "$root/vm/fixtures/$c.bhc" || die "$c.bhc does not sign"
+	done
 fi
 cp "$here/jflat.awk" "$here/common.sh" "$root/vm/"
 cp "$here/$init" "$root/init"
