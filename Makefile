@@ -160,16 +160,26 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/tests/unit/%.o $(patsubst %.c,$(BUILD)/asan
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
-$(BUILD)/fuzz/fuzz_validate: tests/fuzz/fuzz_validate.c tests/unit/fixture.c $(LIB_SRCS) $(HDRS)
+$(BUILD)/fuzz/fuzz_validate: tests/fuzz/fuzz_validate.c tests/unit/fixture.c $(LIB_SRCS) $(HDRS) \
+		common/sign.c common/fileio.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) -Itests/unit -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ tests/fuzz/fuzz_validate.c tests/unit/fixture.c \
-		$(LIB_SRCS) $(shell pkg-config --cflags --libs libcrypto nettle)
+		$(LIB_SRCS) common/sign.c common/fileio.c \
+		$(shell pkg-config --cflags --libs libcrypto nettle)
 
-$(BUILD)/bench/bench_validate: tests/bench/bench_validate.c tests/unit/fixture.c $(LIB_SRCS) $(HDRS)
+$(BUILD)/bench/bench_validate: tests/bench/bench_validate.c tests/unit/fixture.c $(LIB_SRCS) $(HDRS) \
+		$(BUILD)/libbulkhead.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -O3 -o $@ tests/bench/bench_validate.c \
-		tests/unit/fixture.c $(LIB_SRCS) $(PKG_LIBS) $(shell pkg-config --libs libcrypto)
+		tests/unit/fixture.c $(LIB_SRCS) $(BUILD)/libbulkhead.a $(PKG_LIBS) \
+		$(shell pkg-config --libs libcrypto)
+
+# the signing key of the signed-content figures, made for each run
+$(BUILD)/bench/sign.pem:
+	@mkdir -p $(dir $@)
+	@openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -subj "/CN=bulkhead bench" \
+		-keyout $(BUILD)/bench/sign.key -out $@ 2>/dev/null
 
 check: deps all
 	@BUILD=$(BUILD) MAKE="$(MAKE)" sh tests/run-checks.sh
@@ -219,8 +229,8 @@ fuzz: deps $(BUILD)/fuzz/fuzz_validate $(UNIT_BINS)
 	@sh tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
 
 # the guests run the test variants (the VM harness sets BULKHEAD_*)
-bench: deps $(BUILD)/bench/bench_validate modules-vm $(TEST_TOOLS)
-	@$(BUILD)/bench/bench_validate
+bench: deps $(BUILD)/bench/bench_validate $(BUILD)/bench/sign.pem modules-vm $(TEST_TOOLS)
+	@$(BUILD)/bench/bench_validate $(BUILD)/bench/sign.key $(BUILD)/bench/sign.pem
 	@for k in $(VM_KVERS); do sh tests/vm/bench-kernel.sh $(BUILD) $$k || exit 1; done
 	@for k in $(VM_KVERS); do sh tests/vm/bench-dispatch.sh $(BUILD) $$k || exit 1; done
 	@for k in $(VM_KVERS); do sh tests/vm/bench-load.sh $(BUILD) $$k || exit 1; done

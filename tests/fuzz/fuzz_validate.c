@@ -20,6 +20,11 @@
  * straightforward UTF-8 decoder below: the validator's word-at-a-time
  * ASCII path is exactly the kind of code where the two could drift.
  *
+ * Fourth, every input is also the signature of a valid signed file (its
+ * sig_len and digest made to fit), checked by the userspace verifier
+ * (common/sign.c, OpenSSL's CMS) against the key that signed the real
+ * one: no input may crash or leak, and only the real signature may pass.
+ *
  * With BH_SEED_DIR set in the environment (as for the unit tests), the
  * harness writes a few small valid files there and exits, so that
  * tests/fuzz/run.sh always has a seed corpus past the digest check.
@@ -27,8 +32,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "bh_content.h"
+#include "sign.h"
 #include "../unit/fixture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -324,6 +335,87 @@ static void utf8_differential(const u8 *data, size_t size)
 	fx_free(&b);
 }
 
+/* a signed fixture, its signature, and the key set that checks it */
+static struct {
+	u8 *file;
+	size_t len, sig_off;
+	struct bulkhead_keyset *keys;
+} sgn;
+
+/*
+ * Make an RSA key and its certificate in a temporary directory, sign
+ * fx_build_valid()'s file with them through common/sign.c, and keep the
+ * certificate as the trusted key set.  Once per process.
+ */
+static void signed_setup(void)
+{
+	char dir[] = "/tmp/bh-fuzz-sign-XXXXXX", key[64], cert[64];
+	struct bulkhead_msg msg;
+	EVP_PKEY *pk = NULL;
+	X509 *x = NULL;
+	struct fx_buf b;
+	FILE *f;
+
+	if (!mkdtemp(dir))
+		abort();
+	snprintf(key, sizeof(key), "%s/k.pem", dir);
+	snprintf(cert, sizeof(cert), "%s/c.pem", dir);
+	pk = EVP_RSA_gen(2048);
+	x = pk ? fx_make_cert(pk, "fuzz", 1, -1, 3650) : NULL;
+	f = x ? fopen(key, "w") : NULL;
+	if (!f || !PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL) || fclose(f))
+		abort();
+	f = fopen(cert, "w");
+	if (!f || !PEM_write_X509(f, x) || fclose(f))
+		abort();
+	if (fx_build_valid(&b) ||
+	    bulkhead_content_sign(b.data, b.len, key, cert, &sgn.file, &sgn.len, &msg) ||
+	    bulkhead_keyset_load_cert(cert, &sgn.keys, &msg))
+		abort();
+	sgn.sig_off = b.len;
+	fx_free(&b);
+	unlink(key);
+	unlink(cert);
+	rmdir(dir);
+	EVP_PKEY_free(pk);
+	X509_free(x);
+}
+
+/* @data as the signature of the signed fixture */
+static void signature_one(const u8 *data, size_t size)
+{
+	struct bh_sig_verifier v;
+	struct bh_content c;
+	struct bh_error e;
+	bool real;
+	u8 *f;
+	int ret;
+
+	if (!size || size > BH_SIG_MAX)
+		return;
+	if (!sgn.file)
+		signed_setup();
+	real = size == sgn.len - sgn.sig_off &&
+	       !memcmp(data, sgn.file + sgn.sig_off, size);
+	f = malloc(sgn.sig_off + size);
+	if (!f)
+		return;
+	memcpy(f, sgn.file, sgn.sig_off);
+	memcpy(f + sgn.sig_off, data, size);
+	f[BH_OFF_SIG_LEN] = (u8)size;
+	f[BH_OFF_SIG_LEN + 1] = (u8)(size >> 8);
+	f[BH_OFF_SIG_LEN + 2] = (u8)(size >> 16);
+	f[BH_OFF_SIG_LEN + 3] = 0;
+	bh_content_digest(f, f + BH_OFF_DIGEST);
+	v = bulkhead_keyset_verifier(sgn.keys);
+	ret = bh_content_validate_signed(f, sgn.sig_off + size, &fx_schema,
+					 BH_VALIDATE_REQUIRE_SIG, &v, &c, &e);
+	/* only the real signature over the real header gets through */
+	check(ret == 0 ? real : ret == -EBADMSG && e.code == BH_E_SIGNATURE);
+	check(memchr(e.msg, '\0', sizeof(e.msg)));
+	free(f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	u64 payload_len;
@@ -332,6 +424,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	validate_one(data, size, &fx_schema, 0);
 	validate_one(data, size, NULL, 0);
 	utf8_differential(data, size);
+	signature_one(data, size);
 	if (size < BH_HEADER_LEN)
 		return 0;
 
@@ -371,6 +464,14 @@ static void write_seeds(void)
 		fx_build_valid(&b);
 		err = fx_seed_write("harness-valid", &b);
 		fx_free(&b);
+	}
+	if (!err) {
+		/* the real signature, which the fourth check starts from */
+		signed_setup();
+		memset(&b, 0, sizeof(b));
+		b.data = sgn.file + sgn.sig_off;
+		b.len = sgn.len - sgn.sig_off;
+		err = fx_seed_write("harness-signature", &b);
 	}
 	if (!err) {
 		fx_begin_fixture(&b);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "fixture.h"
 
@@ -636,4 +637,37 @@ int fx_seed_write(const char *name, const struct fx_buf *b)
 	if (close(fd) && !err)
 		err = -errno;
 	return err;
+}
+
+/**
+ * fx_make_cert() - a self-signed certificate, for signing tests
+ * @key: its key pair, which also signs it
+ * @cn: the subject's (and issuer's) common name
+ * @serial: its serial number
+ * @from_days: notBefore, in days from now (negative: in the past)
+ * @to_days: notAfter, likewise
+ *
+ * Return: the certificate (X509_free() it), or NULL if OpenSSL failed.
+ */
+X509 *fx_make_cert(EVP_PKEY *key, const char *cn, long serial, long from_days,
+		   long to_days)
+{
+	X509 *x = X509_new();
+	X509_NAME *n;
+
+	if (!x || !X509_set_version(x, X509_VERSION_3) ||
+	    !ASN1_INTEGER_set(X509_get_serialNumber(x), serial) ||
+	    !X509_gmtime_adj(X509_getm_notBefore(x), from_days * 86400) ||
+	    !X509_gmtime_adj(X509_getm_notAfter(x), to_days * 86400))
+		goto err;
+	n = X509_get_subject_name(x);
+	if (!X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+					(const unsigned char *)cn, -1, -1, 0) ||
+	    !X509_set_issuer_name(x, n) || !X509_set_pubkey(x, key) ||
+	    !X509_sign(x, key, EVP_sha256()))
+		goto err;
+	return x;
+err:
+	X509_free(x);
+	return NULL;
 }

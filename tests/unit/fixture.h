@@ -131,4 +131,10 @@ int fx_build_valid(struct fx_buf *b);
 
 int fx_seed_write(const char *name, const struct fx_buf *b);
 
+/* a self-signed X.509 certificate for @key (OpenSSL's types) */
+struct evp_pkey_st;
+struct x509_st;
+struct x509_st *fx_make_cert(struct evp_pkey_st *key, const char *cn, long serial,
+			     long from_days, long to_days);
+
 #endif /* BH_TEST_FIXTURE_H */

@@ -62,29 +62,6 @@ static struct signer twin = { .name = "twin" };
 /* expired yesterday: dates are not checked, as the kernel checks none */
 static struct signer expired = { .name = "expired" };
 
-static X509 *make_cert(EVP_PKEY *key, const char *cn, long serial,
-		       long from_days, long to_days)
-{
-	X509 *x = X509_new();
-	X509_NAME *n;
-
-	if (!x || !X509_set_version(x, X509_VERSION_3) ||
-	    !ASN1_INTEGER_set(X509_get_serialNumber(x), serial) ||
-	    !X509_gmtime_adj(X509_getm_notBefore(x), from_days * 86400) ||
-	    !X509_gmtime_adj(X509_getm_notAfter(x), to_days * 86400))
-		goto err;
-	n = X509_get_subject_name(x);
-	if (!X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-					(const unsigned char *)cn, -1, -1, 0) ||
-	    !X509_set_issuer_name(x, n) || !X509_set_pubkey(x, key) ||
-	    !X509_sign(x, key, EVP_sha256()))
-		goto err;
-	return x;
-err:
-	X509_free(x);
-	return NULL;
-}
-
 static int write_signer(struct signer *s)
 {
 	FILE *f;
@@ -118,7 +95,7 @@ static int make_signer(struct signer *s, EVP_PKEY *key, const char *cn,
 		       long serial, long from_days, long to_days)
 {
 	s->key = key;
-	s->cert = key ? make_cert(key, cn, serial, from_days, to_days) : NULL;
+	s->cert = key ? fx_make_cert(key, cn, serial, from_days, to_days) : NULL;
 	if (!s->cert)
 		return -1;
 	return write_signer(s);
