@@ -694,6 +694,11 @@ static void trust_setup(const struct bl_ctx *c, const struct bl_decision *d,
 				   c->cfg->ext[i].name, strerror(-err));
 	}
 	for (i = 0; i < d->nr_floors; i++) {
+		const struct bl_ext_config *e = bl_config_find(c->cfg, d->floors[i].extension);
+
+		/* the shim never sees a vendor module's content */
+		if (e && !e->registers)
+			continue;
 		snprintf(line, sizeof(line), "%s %llu", d->floors[i].extension,
 			 (unsigned long long)d->floors[i].floor);
 		err = k->ops->write(k, NULL, "floors", line);

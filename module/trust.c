@@ -418,7 +418,7 @@ static ssize_t bh_floors_write(struct file *file, const char __user *ubuf,
 			name, t->floor, floor);
 		err = -EPERM;
 	} else if (floor > t->floor) {
-		pr_info("extension %s: content floor raised from %llu to %llu\n",
+		pr_info("extension %s: floor raised from %llu to %llu: older content is refused\n",
 			name, t->floor, floor);
 		t->floor = floor;
 	}

@@ -987,9 +987,13 @@ static void load_sets_the_shims_trust_and_seals_it_before_any_extension(void **s
 
 	add_ext(t, "bh_a")->require_signature = true;
 	add_ext(t, "bh_b");
-	t->d.nr_floors = 1;
+	add_vendor(t, "bh_vendor", "bh_vendor");
+	t->d.nr_floors = 2;
 	snprintf(t->d.floors[0].extension, sizeof(t->d.floors[0].extension), "bh_b");
 	t->d.floors[0].floor = 12;
+	/* a vendor module reads its content itself: no floor in the shim */
+	snprintf(t->d.floors[1].extension, sizeof(t->d.floors[1].extension), "bh_vendor");
+	t->d.floors[1].floor = 3;
 	t->ctx.trust = &trust;
 	t->fk->hook = count_trust_at_insert;
 	t->fk->hook_data = &at_insert;
