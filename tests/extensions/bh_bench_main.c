@@ -11,6 +11,16 @@
  *             rounds.  The file is built here with the generator and the
  *             record mix of tests/bench/bench_validate.c (same seed, same
  *             records), for a schema that mirrors the unit tests' one.
+ *   signed    bh_content_validate() of unsigned content against
+ *             bh_content_validate_signed() of the same content signed,
+ *             its signature checked by verify_pkcs7_signature() against
+ *             a keyring of this module's, R rounds, for a content size
+ *             the guest chose.  The guest signs: "prepare SIZE SIGLEN"
+ *             builds the content with sig_type 1 and sig_len SIGLEN and
+ *             shows its 160-byte header in the sign_header parameter
+ *             (hex); the guest writes the DER signature of those bytes to
+ *             sign_sig and the signer's DER certificate to sign_cert, both
+ *             in hex, then "signed" measures.
  *   dispatch  N events through the shim's dispatch path into this
  *             module's handle_event against N calls of the same handler
  *             through a function pointer, R rounds, preemption off while
@@ -50,6 +60,10 @@
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <linux/vmalloc.h>
+#include <linux/ctype.h>
+#include <linux/key.h>
+#include <linux/cred.h>
+#include <linux/verification.h>
 
 #include "bulkhead.h"
 #include "hash.h"
@@ -73,7 +87,8 @@ MODULE_PARM_DESC(rules, "Path rules the \"rules\" handler matches per event (at 
 
 /* ---- results --------------------------------------------------------- */
 
-static char bench_results[3072];
+/* a parameter reads at most a page */
+static char bench_results[4000];
 static size_t bench_results_len;
 static bool bench_ready;
 
@@ -481,6 +496,181 @@ out_free:
 	return err;
 }
 
+/* ---- signed content: what the signature check adds ------------------------ */
+
+struct bench_blob {
+	u8 *data;
+	size_t len;
+};
+
+static struct bench_blob bench_sig, bench_cert;
+static struct bench_buf bench_prepared;	/* content, room for the signature */
+static u8 bench_header[BH_HEADER_LEN];
+static bool bench_have_header;
+
+/* a hex string (whitespace around it allowed) into a blob */
+static int bench_blob_set(const char *val, const struct kernel_param *kp)
+{
+	struct bench_blob *bl = kp->arg;
+	size_t n = strlen(val);
+	u8 *data;
+
+	while (n && isspace(val[n - 1]))
+		n--;
+	if (!n || n % 2 || n / 2 > BH_SIG_MAX)
+		return -EINVAL;
+	data = kvmalloc(n / 2, GFP_KERNEL);
+	if (!data)
+		return -ENOMEM;
+	if (hex2bin(data, val, n / 2)) {
+		kvfree(data);
+		return -EINVAL;
+	}
+	kvfree(bl->data);
+	bl->data = data;
+	bl->len = n / 2;
+	return 0;
+}
+
+static const struct kernel_param_ops bench_blob_ops = {
+	.set = bench_blob_set,
+};
+module_param_cb(sign_sig, &bench_blob_ops, &bench_sig, 0200);
+MODULE_PARM_DESC(sign_sig, "DER signature of sign_header, in hex");
+module_param_cb(sign_cert, &bench_blob_ops, &bench_cert, 0200);
+MODULE_PARM_DESC(sign_cert, "DER X.509 certificate of the signer, in hex");
+
+static int bench_header_get(char *buf, const struct kernel_param *kp)
+{
+	if (!bench_have_header)
+		return -ENODATA;
+	bin2hex(buf, bench_header, BH_HEADER_LEN);
+	buf[2 * BH_HEADER_LEN] = '\n';
+	return 2 * BH_HEADER_LEN + 1;
+}
+
+static const struct kernel_param_ops bench_header_ops = {
+	.get = bench_header_get,
+};
+module_param_cb(sign_header, &bench_header_ops, NULL, 0444);
+MODULE_PARM_DESC(sign_header, "The prepared content's header, in hex, for the guest to sign");
+
+static void bench_unprepare(void)
+{
+	vfree(bench_prepared.data);
+	memset(&bench_prepared, 0, sizeof(bench_prepared));
+	bench_have_header = false;
+}
+
+/* content of @size bytes whose header says sig_type 1, sig_len @sig_len */
+static int bench_prepare(size_t size, u32 sig_len)
+{
+	struct bench_buf *b = &bench_prepared;
+	int err;
+
+	if (size < BH_HEADER_LEN + 64 || size > SZ_1G || !sig_len || sig_len > BH_SIG_MAX)
+		return -EINVAL;
+	bench_unprepare();
+	b->size = size;
+	b->data = vmalloc(size + sig_len);
+	if (!b->data)
+		return -ENOMEM;
+	err = bench_build(b, bench_tfm);
+	if (!err) {
+		bench_store_le(b->data + BH_OFF_SIG_LEN, sig_len, 4);
+		bench_store_le(b->data + BH_OFF_SIG_TYPE, BH_SIG_PKCS7, 4);
+		err = bench_put_digest(b, bench_tfm);
+	}
+	if (err) {
+		bench_unprepare();
+		return err;
+	}
+	memcpy(bench_header, b->data, BH_HEADER_LEN);
+	bench_have_header = true;
+	return 0;
+}
+
+static int bench_pkcs7_verify(void *arg, u32 sig_type, const u8 *data, u32 data_len,
+			      const u8 *sig, u32 sig_len, char *why, size_t why_len)
+{
+	int err = verify_pkcs7_signature(data, data_len, sig, sig_len, arg,
+					 VERIFYING_UNSPECIFIED_SIGNATURE, NULL, NULL);
+
+	if (err)
+		scnprintf(why, why_len, "verify_pkcs7_signature: %d", err);
+	return err;
+}
+
+/* unsigned against signed, the same content; reversed on odd rounds */
+static int bench_signed(void)
+{
+	struct bench_buf *b = &bench_prepared;
+	struct bh_sig_verifier v = { .verify = bench_pkcs7_verify };
+	u8 *plain = NULL;
+	struct key *kr;
+	key_ref_t kref;
+	struct bh_content c;
+	struct bh_error e;
+	unsigned int r, i;
+	u64 t[2], t0;
+	int err;
+
+	if (!bench_have_header || !bench_sig.data || !bench_cert.data ||
+	    bench_sig.len != le32_to_cpup((__le32 *)(b->data + BH_OFF_SIG_LEN)))
+		return -EINVAL;
+	kr = keyring_alloc(".bh_bench", GLOBAL_ROOT_UID, GLOBAL_ROOT_GID, current_cred(),
+			   (KEY_POS_ALL & ~KEY_POS_SETATTR) | KEY_USR_VIEW | KEY_USR_READ,
+			   KEY_ALLOC_NOT_IN_QUOTA, NULL, NULL);
+	if (IS_ERR(kr))
+		return PTR_ERR(kr);
+	kref = key_create_or_update(make_key_ref(kr, true), "asymmetric", NULL,
+				    bench_cert.data, bench_cert.len,
+				    (KEY_POS_ALL & ~KEY_POS_SETATTR) | KEY_USR_VIEW,
+				    KEY_ALLOC_NOT_IN_QUOTA);
+	if (IS_ERR(kref)) {
+		err = PTR_ERR(kref);
+		bench_out("error certificate refused: %d\n", err);
+		goto out_key;
+	}
+	key_ref_put(kref);
+	v.arg = kr;
+
+	/* the signed file is the prepared one; the unsigned one a copy */
+	memcpy(b->data + b->len, bench_sig.data, bench_sig.len);
+	plain = vmalloc(b->len);
+	err = plain ? 0 : -ENOMEM;
+	if (!err) {
+		struct bench_buf pb = { .data = plain, .len = b->len };
+
+		memcpy(plain, b->data, b->len);
+		memset(plain + BH_OFF_SIG_LEN, 0, 8);
+		err = bench_put_digest(&pb, bench_tfm);
+	}
+	for (r = 0; r <= bench_rounds && !err; r++) {
+		for (i = 0; i < 2 && !err; i++) {
+			bool sig = (i ^ r) & 1;
+
+			t0 = ktime_get_ns();
+			err = sig ? bh_content_validate_signed(b->data, b->len + bench_sig.len,
+							       &bench_schema, BH_VALIDATE_REQUIRE_SIG,
+							       &v, &c, &e) :
+				    bh_content_validate(plain, b->len, &bench_schema, 0, &c, &e);
+			t[sig] = ktime_get_ns() - t0;
+			if (err)
+				bench_out("error %s content refused: %s: %s\n",
+					  sig ? "signed" : "unsigned", bh_err_name(e.code), e.msg);
+			cond_resched();
+		}
+		if (!err && r)
+			bench_out("signed %zu %u %llu %llu\n", b->len, r, t[0], t[1]);
+	}
+	vfree(plain);
+out_key:
+	key_revoke(kr);
+	key_put(kr);
+	return err;
+}
+
 /* ---- the dispatch path against a direct call ---------------------------- */
 
 struct bench_rule {
@@ -716,12 +906,19 @@ static int bench_dispatch(void)
 
 static int bench_run_set(const char *val, const struct kernel_param *kp)
 {
+	size_t size;
+	u32 sig_len;
+
 	if (!READ_ONCE(bench_ready))
 		return -EAGAIN;
 	if (sysfs_streq(val, "validate"))
 		return bench_validate();
 	if (sysfs_streq(val, "dispatch"))
 		return bench_dispatch();
+	if (sysfs_streq(val, "signed"))
+		return bench_signed();
+	if (sscanf(val, "prepare %zu %u", &size, &sig_len) == 2)
+		return bench_prepare(size, sig_len);
 	return -EINVAL;
 }
 
@@ -729,7 +926,7 @@ static const struct kernel_param_ops bench_run_ops = {
 	.set = bench_run_set,
 };
 module_param_cb(run, &bench_run_ops, NULL, 0200);
-MODULE_PARM_DESC(run, "Write \"validate\" or \"dispatch\" to run that benchmark");
+MODULE_PARM_DESC(run, "Write \"validate\", \"dispatch\", \"prepare SIZE SIGLEN\" or \"signed\"");
 
 static int __init bench_init(void)
 {
@@ -761,6 +958,9 @@ err_hash:
 static void __exit bench_exit(void)
 {
 	bh_unregister_extension(&bench_ext);
+	bench_unprepare();
+	kvfree(bench_sig.data);
+	kvfree(bench_cert.data);
 	crypto_free_shash(bench_tfm);
 	bh_hash_exit();
 }

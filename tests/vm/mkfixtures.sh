@@ -337,6 +337,9 @@ for k in a b; do
 		die "openssl cannot convert test certificate $k"
 done
 cp "$keys/a.pem" "$out/sig-a.pem"
+# A's private key too, a test key made for this build: the kernel-bench
+# scenario signs content bh_bench builds in the kernel
+cp "$keys/a.key" "$out/sig-a.key"
 # sign IN KEY OUT
 sign() {
 	"$ctl" content sign "$out/$1.bhc" --key "$keys/$2.key" --cert "$keys/$2.pem" \

@@ -121,6 +121,8 @@ copy_bin() {
 	done
 }
 copy_bin "$bin/bulkheadctl" vm/bin
+# openssl, which signs what bh_bench prepares (the kernel-bench scenario)
+! command -v openssl >/dev/null || copy_bin "$(command -v openssl)" vm/bin
 for b in bulkhead-guard bulkhead-load; do
 	if [ -f "$bin/$b" ]; then
 		copy_bin "$bin/$b" vm/bin
