@@ -227,7 +227,7 @@ static ssize_t bh_keys_write(struct file *file, const char __user *ubuf,
 				    KEY_ALLOC_NOT_IN_QUOTA);
 	if (IS_ERR(kref)) {
 		ret = PTR_ERR(kref);
-		pr_warn("key refused: not an X.509 certificate the kernel takes (error %zd)\n",
+		pr_warn("key refused: the kernel takes no such certificate (error %zd: EBADMSG is not X.509, ENOENT or ENOPKG a key algorithm this kernel lacks)\n",
 			ret);
 		goto out;
 	}

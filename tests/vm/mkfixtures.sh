@@ -336,6 +336,13 @@ for k in a b; do
 	openssl x509 -in "$keys/$k.pem" -outform DER -out "$out/sig-$k.der" ||
 		die "openssl cannot convert test certificate $k"
 done
+# E: an ECDSA P-256 key, which the kernel checks on 6.12 and not on 6.1
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -sha256 -days 3650 \
+	-subj "/O=Bulkhead tests/CN=content key e" \
+	-keyout "$keys/e.key" -out "$keys/e.pem" 2>/dev/null ||
+	die "openssl cannot make test key e"
+openssl x509 -in "$keys/e.pem" -outform DER -out "$out/sig-e.der" ||
+	die "openssl cannot convert test certificate e"
 cp "$keys/a.pem" "$out/sig-a.pem"
 # A's private key too, a test key made for this build: the kernel-bench
 # scenario signs content bh_bench builds in the kernel
@@ -349,6 +356,7 @@ for v in 1 2 3; do
 	sign "ew-v$v" a "ew-signed-v$v"
 done
 sign ew-v3 b ew-signed-by-b
+sign ew-v3 e ew-signed-ecdsa-v3
 # format 1: ew-v2 with version 1 and the payload-only digest
 cp "$out/ew-v2.bhc" "$out/ew-v2-format1.bhc"
 put_le "$out/ew-v2-format1.bhc" 8 2 1
