@@ -180,6 +180,23 @@ static int check_content(const char *path, const uint8_t *buf, size_t len,
 	return 0;
 }
 
+/*
+ * Read the content file args[0] and check its structure only (any
+ * schema, a signature shown and not checked), as sign and dump need it.
+ */
+static int read_content(const struct opts *o, uint8_t **ret_buf, size_t *ret_len,
+			struct bh_content *view)
+{
+	struct bulkhead_msg msg;
+
+	if (bulkhead_read_file(o->args[0], CONTENT_MAX, ret_buf, ret_len, &msg)) {
+		fprintf(stderr, "content %s\n", msg.text);
+		return EXIT_USAGE;
+	}
+	return check_content(o->args[0], *ret_buf, *ret_len, NULL,
+			     BH_VALIDATE_SIG_UNCHECKED, NULL, view);
+}
+
 static int cmd_content_build(struct opts *o)
 {
 	_cleanup_schema_ struct bulkhead_schema *schema = NULL;
@@ -235,13 +252,8 @@ static int cmd_content_sign(struct opts *o)
 		return usage("content sign needs FILE, --key K and --cert C");
 	if (o->schema || o->keys || o->require_sig)
 		return usage("content sign takes only --key, --cert and -o");
-	if (bulkhead_read_file(o->args[0], CONTENT_MAX, &buf, &len, &msg)) {
-		fprintf(stderr, "content %s\n", msg.text);
-		return EXIT_USAGE;
-	}
 	/* the standard refusal line for content that cannot be signed */
-	r = check_content(o->args[0], buf, len, NULL, BH_VALIDATE_SIG_UNCHECKED,
-			  NULL, &view);
+	r = read_content(o, &buf, &len, &view);
 	if (r)
 		return r;
 	r = bulkhead_content_sign(buf, len, o->key, o->cert, &out, &outlen, &msg);
@@ -351,13 +363,8 @@ static int cmd_content_dump(struct opts *o)
 
 	if (o->nargs != 1 || o->schema)
 		return usage("content dump needs FILE (and no --schema)");
-	if (bulkhead_read_file(o->args[0], CONTENT_MAX, &buf, &len, &msg)) {
-		fprintf(stderr, "content %s\n", msg.text);
-		return EXIT_USAGE;
-	}
 	/* the structure only: a signature is shown, not checked */
-	r = check_content(o->args[0], buf, len, NULL, BH_VALIDATE_SIG_UNCHECKED,
-			  NULL, &view);
+	r = read_content(o, &buf, &len, &view);
 	if (r)
 		return r;
 	if (bulkhead_content_dump(&view, &doc, &msg)) {

@@ -396,44 +396,11 @@ static ssize_t bh_floors_read(struct file *file, char __user *buf,
 	return bh_policy_read(buf, count, ppos, true);
 }
 
-static ssize_t bh_floors_write(struct file *file, const char __user *ubuf,
-			       size_t count, loff_t *ppos)
-{
-	char name[BH_NAME_LEN + 1];
-	struct bh_trust_entry *t;
-	u64 floor;
-	int err;
-
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	err = bh_parse_name_value(ubuf, count, name, &floor);
-	if (err)
-		return err;
-	mutex_lock(&bh_trust_lock);
-	t = bh_trust_find(name, true);
-	if (!t) {
-		err = -ENOSPC;
-	} else if (floor < t->floor) {
-		pr_warn("extension %s: floor stays at %llu, not lowered to %llu: a floor only rises until reboot\n",
-			name, t->floor, floor);
-		err = -EPERM;
-	} else if (floor > t->floor) {
-		pr_info("extension %s: floor raised from %llu to %llu: older content is refused\n",
-			name, t->floor, floor);
-		t->floor = floor;
-	}
-	mutex_unlock(&bh_trust_lock);
-	return err ?: count;
-}
-
-static ssize_t bh_require_read(struct file *file, char __user *buf,
-			       size_t count, loff_t *ppos)
-{
-	return bh_policy_read(buf, count, ppos, false);
-}
-
-static ssize_t bh_require_write(struct file *file, const char __user *ubuf,
-				size_t count, loff_t *ppos)
+/*
+ * One "NAME VALUE" line: a floor (only ever raised) or a requirement
+ * (VALUE 1; never lifted).  Both hold until reboot.
+ */
+static ssize_t bh_policy_write(const char __user *ubuf, size_t count, bool floors)
 {
 	char name[BH_NAME_LEN + 1];
 	struct bh_trust_entry *t;
@@ -445,20 +412,46 @@ static ssize_t bh_require_write(struct file *file, const char __user *ubuf,
 	err = bh_parse_name_value(ubuf, count, name, &value);
 	if (err)
 		return err;
-	if (value > 1)
+	if (!floors && value > 1)
 		return -EINVAL;
 	mutex_lock(&bh_trust_lock);
 	t = bh_trust_find(name, true);
 	if (!t) {
 		err = -ENOSPC;
-	} else if (!value && t->require_sig) {
+	} else if (floors && value < t->floor) {
+		pr_warn("extension %s: floor stays at %llu, not lowered to %llu: a floor only rises until reboot\n",
+			name, t->floor, value);
+		err = -EPERM;
+	} else if (floors && value > t->floor) {
+		pr_info("extension %s: floor raised from %llu to %llu: older content is refused\n",
+			name, t->floor, value);
+		t->floor = value;
+	} else if (!floors && !value && t->require_sig) {
 		err = -EPERM;	/* only a reboot lifts it */
-	} else if (value && !t->require_sig) {
+	} else if (!floors && value && !t->require_sig) {
 		t->require_sig = true;
 		pr_info("extension %s: signed content required\n", name);
 	}
 	mutex_unlock(&bh_trust_lock);
 	return err ?: count;
+}
+
+static ssize_t bh_floors_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	return bh_policy_write(ubuf, count, true);
+}
+
+static ssize_t bh_require_read(struct file *file, char __user *buf,
+			       size_t count, loff_t *ppos)
+{
+	return bh_policy_read(buf, count, ppos, false);
+}
+
+static ssize_t bh_require_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	return bh_policy_write(ubuf, count, false);
 }
 
 const struct file_operations bh_keys_fops = {

@@ -13,23 +13,8 @@ trap 'rm -rf "$t"' EXIT
 pass=0
 fail=0
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$t/err" ] && sed 's/^/     stderr: /' "$t/err"; }
-
-# expect NAME RC PATTERN CMD...: exit code RC and stderr/stdout matching PATTERN
-expect() {
-	name=$1 rc=$2 pat=$3
-	shift 3
-	"$@" >"$t/out" 2>"$t/err"
-	got=$?
-	if [ "$got" != "$rc" ]; then
-		bad "$name (exit $got, want $rc)"
-	elif [ -n "$pat" ] && ! grep -q -- "$pat" "$t/out" "$t/err"; then
-		bad "$name (no '$pat' in output)"
-	else
-		ok "$name"
-	fi
-}
+# ok, bad, expect
+. "$(dirname "$0")/content-lib.sh"
 
 # check NAME CMD...: CMD succeeds
 check() {
