@@ -127,3 +127,19 @@ check execwatch-insmod-again insmod "$MODDIR/bh_execwatch.ko"
 refused floor-after-reload "$FX/ew-signed-v1.bhc" rollback "below the floor 3"
 refused required-after-reload "$FX/ew-v3.bhc" signature "a signature is required"
 accepted signed-after-reload "$FX/ew-signed-v3.bhc" 3
+
+# ---- Secure Boot's rule, forced: the machine's keys, never a file's ---------
+check execwatch-rmmod-for-sb rmmod bh_execwatch
+check shim-rmmod rmmod bulkhead
+check shim-insmod-machine-keys insmod "$MODDIR/bulkhead.ko" trust_machine_keyring=1
+expect_eq machine-keys-param 1 "$(rd /sys/module/bulkhead/parameters/trust_machine_keyring)"
+out=$( (cat "$FX/sig-a.der" >"$BH/keys") 2>&1)
+expect_contains machine-keys-no-file-key "Operation not permitted" "$out"
+expect_eq machine-keys-none-enrolled "" "$(cat "$BH/keys")"
+check execwatch-insmod-machine-keys insmod "$MODDIR/bh_execwatch.ko"
+# key A is no machine key: its signature is checked, and refused
+refused machine-keys-a-unknown "$FX/ew-signed-v2.bhc" signature \
+	"unknown signer: no trusted key made it (checked against the secondary trusted keyring)"
+# format 1 is refused with the machine's keys in charge, as with enrolled ones
+refused machine-keys-format1 "$FX/ew-v2-format1.bhc" format-version "format 1"
+accepted machine-keys-unsigned-v1 "$FX/ew-v1.bhc" 1
