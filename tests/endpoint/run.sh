@@ -87,6 +87,12 @@ cp "$src" "$out/disk/scenario.sh"
 cp "$here"/scenarios/*.sh "$out/disk/scenarios/"
 # the VM tests' content and schemas (tests/vm/fixtures), and the endpoint's own
 cp "$here"/../vm/fixtures/*.json "$here"/../vm/fixtures/*.schema "$here"/fixtures/* "$out/disk/fixtures/"
+# a vendor's content-signing key, made for this run (bh_sign in guest/lib.sh)
+openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 \
+	-subj "/O=Bulkhead endpoint tests/CN=vendor content key" \
+	-keyout "$out/disk/fixtures/vendor-content.key" \
+	-out "$out/disk/fixtures/vendor-content.pem" 2>/dev/null ||
+	ep_die "openssl cannot make the vendor's content key"
 echo "$scenario" >"$out/disk/name"
 # host steps (below); host_disk DIR puts more on the scenario disk
 host_steps=$here/host/$scenario.sh

@@ -87,6 +87,22 @@ bh_content() {
 	bulkheadctl content build "$BH_DIR/fixtures/$2.json" -o "$3" --schema "/etc/bulkhead/schema/$1.schema"
 }
 
+# bh_signed_extension NAME SCHEMA: bh_extension, requiring signed content,
+# with the vendor's certificate in /etc/bulkhead/keys (enrolled by the
+# loader at the next boot)
+bh_signed_extension() {
+	bh_extension "$1" "$2"
+	echo "require_signature = yes" >>"/etc/bulkhead/extensions.d/50-$1.conf"
+	install -D -m 0644 "$BH_DIR/fixtures/vendor-content.pem" /etc/bulkhead/keys/vendor-content.pem
+}
+
+# bh_signed_content NAME SOURCE OUT: bh_content, signed with the vendor's key
+bh_signed_content() {
+	bh_content "$1" "$2" "$3.unsigned" &&
+		bulkheadctl content sign "$3.unsigned" --key "$BH_DIR/fixtures/vendor-content.key" \
+			--cert "$BH_DIR/fixtures/vendor-content.pem" -o "$3"
+}
+
 # bh_good_after SECONDS: bulkhead-guard-good.timer fires SECONDS after it
 # started (instead of the package's probation of 300 s), from the next boot
 bh_good_after() {

@@ -18,21 +18,33 @@
 #         2), rolled bh_takeoops back to content 1 and refuses content 2
 #         from now on; once the checks are made, the boot is marked good
 #
+# The vendor signs its content, bh_takeoops requires signatures, and the
+# vendor's certificate is in /etc/bulkhead/keys: the loader enrols it and
+# seals the shim's keyring at every boot, and the rollback to content 1
+# lands on its anti-rollback floor.
+#
 # endpoint-boots: 2
 # endpoint-crashes: 1
 
 ext=bh_takeoops
 
 setup() {
-	bh_extension $ext takeoops
+	bh_signed_extension $ext takeoops
 	printf '[policy]\nprobation = 10\n[kernel]\npanic_timeout = 2\n' >/etc/bulkhead/guard.conf
-	bh_content $ext takeoops-v1 /var/lib/to-1.bhc
-	bh_content $ext takeoops-v2-oops /var/lib/to-2.bhc
+	bh_signed_content $ext takeoops-v1 /var/lib/to-1.bhc
+	bh_signed_content $ext takeoops-v2-oops /var/lib/to-2.bhc
 	bh_check "stage content 1 of $ext" bulkheadctl content stage $ext /var/lib/to-1.bhc
 }
 
 boot_1() {
 	bh_expect "$ext runs content 1" "$(bh_ext $ext .load.version)" 1
+	bh_check "the vendor's key enrolled" grep -q "vendor content key" /sys/kernel/security/bulkhead/keys
+	bh_expect "the keyring sealed" "$(cat /sys/kernel/security/bulkhead/keys_sealed)" 1
+	bh_expect "$ext requires signed content" "$(cat /sys/kernel/security/bulkhead/require_signature)" "$ext 1"
+	rc=0
+	bulkheadctl content stage $ext /var/lib/to-2.bhc.unsigned >/var/tmp/unsigned.out 2>&1 || rc=$?
+	bh_expect "unsigned content refused by the shim" $rc 1
+	bh_check "because it is unsigned" grep -q 'unsigned, and a signature is required' /var/tmp/unsigned.out
 	bh_wait_probation $ext 10
 	bh_good_now
 	bh_wait_good 1
@@ -51,6 +63,8 @@ boot_2() {
 	bh_expect "evidence op" "$(bh_boot 1 .evidence.op)" take_content
 	bh_expect "evidence content" "$(bh_boot 1 .evidence.content_version)" 2
 	bh_expect "$ext back on content 1" "$(bh_ext $ext .chosen)" 1
+	bh_expect "$ext's floor: content 1, set by the loader" \
+		"$(bh_ext $ext .floor) $(cat /sys/kernel/security/bulkhead/floors)" "1 $ext 1"
 	bh_expect "$ext runs content 1" "$(bh_ext $ext .load.version)" 1
 	bh_expect "$ext enabled" "$(bh_ext $ext .status)" enabled
 	bh_expect "no pending content" "$(bh_ext $ext .pending)" 0
