@@ -702,11 +702,15 @@ int bg_policy_enable(const struct bg_state *in, const char *name, bool enable_it
  * @now: unix seconds
  * @out: the new state
  *
+ * A pin below the anti-rollback floor is the operator's rollback: it
+ * lowers the floor to @version, and the decision says so.
+ *
  * Return: 0, or -ENOSPC when the state has no room for a new extension.
  */
 int bg_policy_pin(const struct bg_state *in, const char *name, uint64_t version,
 		  int64_t now, struct bg_state *out)
 {
+	char why[BG_REASON_LEN];
 	struct bg_ext *e;
 
 	if (out != in)
@@ -714,9 +718,15 @@ int bg_policy_pin(const struct bg_state *in, const char *name, uint64_t version,
 	e = bg_state_ext(out, name, true);
 	if (!e)
 		return -ENOSPC;
-	bg_state_decide(out, out->current_boot, now, BG_ACT_PIN, e->name, e->pinned, version,
-			version ? "pinned by operator" : "unpinned by operator");
+	if (version && version < e->floor)
+		snprintf(why, sizeof(why), "pinned by operator below the floor %llu, which is now %llu: a rollback, degraded",
+			 (unsigned long long)e->floor, (unsigned long long)version);
+	else
+		snprintf(why, sizeof(why), "%s", version ? "pinned by operator" : "unpinned by operator");
+	bg_state_decide(out, out->current_boot, now, BG_ACT_PIN, e->name, e->pinned, version, why);
 	e->pinned = version;
+	if (version && version < e->floor)
+		e->floor = version;
 	return 0;
 }
 

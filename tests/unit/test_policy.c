@@ -1816,6 +1816,29 @@ static void promotion_raises_the_floor_and_rollback_lands_on_it(void **state)
 	assert_int_equal(ext_named(m.st, X)->floor, 5);
 }
 
+/* an operator's pin below the floor is a rollback: it lowers the floor */
+static void pin_below_the_floor_lowers_it_as_a_logged_decision(void **state)
+{
+	static const struct row r = {
+		.last = REACHED_GOOD,
+		.ext = { { X, .active = 5, .lkg = 5, .changed_ago = DAY }, Y_OLD },
+	};
+	struct machine m;
+
+	(void)state;
+	machine_init(&m, &r);
+	ext_named(m.st, X)->floor = 5;
+	assert_int_equal(bg_policy_pin(m.st, X, 6, m.now, m.st), 0);
+	assert_int_equal(ext_named(m.st, X)->floor, 5);
+	assert_string_equal(m.st->decisions[m.st->nr_decisions - 1].reason, "pinned by operator");
+	assert_int_equal(bg_policy_pin(m.st, X, 3, m.now, m.st), 0);
+	assert_int_equal(ext_named(m.st, X)->floor, 3);
+	assert_string_equal(m.st->decisions[m.st->nr_decisions - 1].reason,
+			    "pinned by operator below the floor 5, which is now 3: a rollback, degraded");
+	assert_int_equal(bg_policy_pin(m.st, X, 0, m.now, m.st), 0);
+	assert_int_equal(ext_named(m.st, X)->floor, 3);
+}
+
 static void boot_ids_increase_and_history_keeps_the_newest(void **state)
 {
 	static const struct row r = { .last = NO_BOOT };
@@ -2260,6 +2283,7 @@ int main(void)
 		T(operator_enable_takes_content_staged_while_off),
 		T(operator_enable_keeps_crashed_content_out),
 		T(promotion_raises_the_floor_and_rollback_lands_on_it),
+		T(pin_below_the_floor_lowers_it_as_a_logged_decision),
 	};
 #undef T
 	/* one cmocka test per row, named after the row */
