@@ -164,7 +164,7 @@ static int bh_check_header(const u8 *b, u64 len, const struct bh_schema *s,
 	if (version == BH_FORMAT_V1 && (flags & BH_VALIDATE_NO_FORMAT1))
 		return bh_fail(err, BH_E_FORMAT_VERSION, BH_OFF_FORMAT_VERSION,
 			       BH_NO_RECORD,
-			       "format 1 (its digest covers only the payload) is not accepted here: a signing key is enrolled and format 1 is not allowed");
+			       "format 1 (its digest covers only the payload) is not accepted here: signatures are in force (a key enrolled or a signature required) and format 1 is not allowed");
 	c->format_version = version;
 	hlen = bh_get_le16(b + BH_OFF_HEADER_LEN);
 	if (len < BH_HEADER_LEN)
