@@ -7,7 +7,7 @@
  *
  * Everything lib/ needs from its environment is here: fixed-width types,
  * errno values, memcmp/memcpy/memchr, snprintf, little-endian loads,
- * SHA-256 (one-shot and streaming) and a yield point for long loops.
+ * SHA-256 (streaming; one-shot too in userspace) and a yield point for long loops.
  */
 #ifndef BH_COMPAT_H
 #define BH_COMPAT_H
@@ -26,9 +26,8 @@
 /*
  * The kernel's own SHA-256 through crypto_shash (sha256-ni, AVX2 or SSSE3
  * where the CPU has them): module/hash.c, set up at module init.  Process
- * context.  bh_sha256() feeds BH_YIELD_BYTES at a time with a yield
- * between chunks; a caller of bh_sha256_update() chunks and yields itself.
- * The context is an shash descriptor of the largest size the crypto API
+ * context.  A caller of bh_sha256_update() passes at most BH_YIELD_BYTES
+ * and yields between calls (the validator does).  The context is an shash descriptor of the largest size the crypto API
  * allows, as SHASH_DESC_ON_STACK() makes one.
  */
 struct bh_sha256_ctx {
@@ -39,7 +38,6 @@ struct bh_sha256_ctx {
 int bh_sha256_init(struct bh_sha256_ctx *ctx);
 int bh_sha256_update(struct bh_sha256_ctx *ctx, const void *data, size_t len);
 int bh_sha256_final(struct bh_sha256_ctx *ctx, u8 out[32]);
-int bh_sha256(const void *data, size_t len, u8 out[32]);
 
 /*
  * The validator runs in the writer's process context (the intake's

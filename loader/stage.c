@@ -296,7 +296,7 @@ int bl_stage(const struct bl_ctx *c, const struct bl_stage_opts *o,
 	struct bulkhead_msg why;
 	char detail[BULKHEAD_MSG_LEN], reason[BULKHEAD_MSG_LEN];
 	char note[BULKHEAD_MSG_LEN + 160];
-	uint64_t v = 0, old_active, old_pending, old_floor;
+	uint64_t v = 0, old_active, old_pending, old_floor, floor_now;
 	bool registered = false;
 	struct bg_ext *e;
 	size_t len;
@@ -380,10 +380,10 @@ int bl_stage(const struct bl_ctx *c, const struct bl_stage_opts *o,
 				 ec->module);
 		}
 		make_active(c, st, e, v, false);
-	} else if (registered && v < shim_floor(c, ec->name)) {
+	} else if (registered && v < (floor_now = shim_floor(c, ec->name))) {
 		/* the shim's floor only rises until reboot: not pushed now */
 		snprintf(detail, sizeof(detail), "the shim's floor for %s is %llu until reboot: it runs from the next boot",
-			 ec->name, (unsigned long long)shim_floor(c, ec->name));
+			 ec->name, (unsigned long long)floor_now);
 		make_active(c, st, e, v, false);
 	} else {
 		/* not registered: nothing to push now, and nothing to journal */

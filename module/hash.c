@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hash.c - bh_sha256() in the kernel: the content digest through the
+ * hash.c - lib/'s streaming SHA-256 in the kernel: the content digest through the
  * crypto API's "sha256", so that the validator gets the fastest
  * implementation the CPU has (sha256-ni, AVX2, AVX, SSSE3; the generic C
  * one otherwise) instead of lib/crypto's generic sha256().
@@ -11,19 +11,17 @@
  * shim does not load: content it cannot check must not reach anyone, and
  * a silent fallback would hide a slow path.
  *
- * The data goes in BH_YIELD_BYTES at a time with cond_resched() between
- * chunks.  The validator runs in the writer's process context, and the
- * SIMD drivers keep preemption off for the whole of one update (they own
- * the FPU meanwhile): in one piece, 64 MiB would hold the CPU for tens of
- * milliseconds even with sha256-ni.
+ * The validator feeds it BH_YIELD_BYTES at a time and yields between
+ * chunks (lib/validate.c): it runs in the writer's process context, and
+ * the SIMD drivers keep preemption off for the whole of one update (they
+ * own the FPU meanwhile): in one piece, 64 MiB would hold the CPU for tens
+ * of milliseconds even with sha256-ni.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <crypto/hash.h>
 #include <linux/err.h>
-#include <linux/minmax.h>
 #include <linux/module.h>
-#include <linux/sched.h>
 
 #include "bh_compat.h"
 #include "hash.h"
@@ -90,37 +88,6 @@ int bh_sha256_final(struct bh_sha256_ctx *ctx, u8 out[32])
 }
 
 /**
- * bh_sha256() - SHA-256 of a buffer, for lib/ (bh_compat.h)
- * @data: the bytes
- * @len: how many
- * @out: the 32-byte digest, written on success
- *
- * Process context: yields between chunks.  Allocates nothing.
- *
- * Return: 0, or the crypto API's negative errno.
- */
-int bh_sha256(const void *data, size_t len, u8 out[32])
-{
-	struct bh_sha256_ctx ctx;
-	const u8 *p = data;
-	size_t n;
-	int err;
-
-	err = bh_sha256_init(&ctx);
-	while (!err && len) {
-		n = min_t(size_t, len, BH_YIELD_BYTES);
-		err = bh_sha256_update(&ctx, p, n);
-		p += n;
-		len -= n;
-		cond_resched();
-	}
-	if (!err)
-		return bh_sha256_final(&ctx, out);
-	shash_desc_zero(bh_desc(&ctx));
-	return err;
-}
-
-/**
  * bh_hash_driver() - which implementation computes the content digests
  *
  * Return: the crypto driver's name, such as "sha256-ni" or
@@ -132,7 +99,7 @@ const char *bh_hash_driver(void)
 }
 
 /**
- * bh_hash_init() - get the kernel's SHA-256 for bh_sha256()
+ * bh_hash_init() - get the kernel's SHA-256 for bh_sha256_init()
  *
  * Return: 0, or the crypto API's negative errno (the module must then not
  * load: it could not check any content).

@@ -37,7 +37,7 @@
  *             way bh_execwatch does, a sensor's work to set the wrapper's
  *             cost against.
  *
- * The validator and bh_sha256() are the shim's sources compiled into this
+ * The validator and hash.c are the shim's sources compiled into this
  * module (bh_bench_lib.c).  Writing "validate" or "dispatch" to
  * /sys/module/bh_bench/parameters/run runs one in the writer's context
  * (the write fails with its errno) and appends its raw figures, one line
